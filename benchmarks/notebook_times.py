@@ -1,0 +1,59 @@
+"""Time every lecture and solution notebook in quick and in full mode.
+
+    make bench        # or: .venv/bin/python benchmarks/notebook_times.py [--quick-only]
+
+Executes copies (nothing in notebooks/ or solutions/ is rewritten) and writes
+the table to benchmarks/notebook_times.md with the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from datetime import date
+from pathlib import Path
+
+import torch
+
+from gan_course.authoring import ROOT, run_notebook
+
+RESULTS = ROOT / "benchmarks" / "notebook_times.md"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    return (f"{platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, torch {torch.__version__}, "
+            f"{torch.get_num_threads()} torch threads")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick-only", action="store_true")
+    args = parser.parse_args()
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
+    rows = []
+    for path in notebooks:
+        quick = run_notebook(path, quick=True)[1]
+        full = None if args.quick_only else run_notebook(path, quick=False)[1]
+        rows.append((path.relative_to(ROOT), quick, full))
+        print(f"{path.relative_to(ROOT)}: quick {quick:.1f} s" + ("" if full is None else f", full {full:.1f} s"))
+    lines = [
+        "# Notebook run times",
+        "",
+        f"Measured {date.today()} on {machine()} with `make bench`.",
+        "Wall-clock time of executing each notebook with nbclient, kernel start included.",
+        "",
+        "| notebook | quick mode (s) | full mode (s) |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| `{p}` | {q:.1f} | {'—' if f is None else f'{f:.1f}'} |" for p, q, f in rows]
+    RESULTS.write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

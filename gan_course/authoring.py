@@ -1,0 +1,110 @@
+"""Maintainers' tools: build notebooks from their .py sources and make exercises.
+
+    python -m gan_course.authoring execute notebooks/01_density_ratio.ipynb ...
+    python -m gan_course.authoring exercises
+
+The percent-format ``.py`` twin is the source of a notebook. ``execute`` reads
+it, runs it in full mode (quick mode with ``--quick``) and stores the outputs in
+the ``.ipynb``. ``exercises`` turns each ``solutions/*.ipynb`` into
+``exercises/*.ipynb`` (and its ``.py`` twin) with nbgrader's ``ClearSolutions``
+and ``ClearHiddenTests`` preprocessors, run through nbconvert, and no outputs.
+These need the ``dev`` extra (nbgrader, nbclient).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNEL_NAME = "gan-course"
+
+
+def twin_of(notebook: Path) -> Path:
+    """The percent-format script paired with a notebook."""
+    return Path(notebook).with_suffix(".py")
+
+
+def exercise_from_solution(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Strip answers and hidden tests with nbgrader's preprocessors, and clear outputs."""
+    from nbconvert.exporters import NotebookExporter
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, ClearOutputPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    exporter = NotebookExporter()
+    for preprocessor in (ClearSolutions, ClearHiddenTests, ClearOutputPreprocessor):
+        exporter.register_preprocessor(preprocessor(), enabled=True)
+    # keep the nbgrader and tags metadata so that nbgrader can still grade the exercise
+    exporter.register_preprocessor(
+        ClearMetadataPreprocessor(preserve_cell_metadata_mask=["nbgrader", "tags"],
+                                  preserve_nb_metadata_mask=["kernelspec", "language_info", "jupytext"]),
+        enabled=True)
+    body, _ = exporter.from_notebook_node(solution)
+    return nbformat.reads(body, as_version=4)
+
+
+def write_notebook_pair(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Write ``path`` (.ipynb) and its .py twin from the same cells."""
+    nbformat.write(notebook, path)
+    jupytext.write(notebook, twin_of(path), fmt="py:percent")
+
+
+def make_exercises(solutions_dir: Path = ROOT / "solutions", exercises_dir: Path = ROOT / "exercises") -> list[Path]:
+    """Regenerate every exercise notebook from its solution."""
+    exercises_dir.mkdir(exist_ok=True)
+    written = []
+    for solution_path in sorted(solutions_dir.glob("*.ipynb")):
+        exercise = exercise_from_solution(nbformat.read(solution_path, as_version=4))
+        target = exercises_dir / solution_path.name
+        write_notebook_pair(exercise, target)
+        written.append(target)
+    return written
+
+
+def run_notebook(path: Path, quick: bool = False, timeout: int = 1800) -> tuple[nbformat.NotebookNode, float]:
+    """Build a notebook from its .py twin (if any) and execute it; return it and the seconds taken."""
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    notebook = jupytext.read(twin_of(path)) if twin_of(path).exists() else nbformat.read(path, as_version=4)
+    os.environ["GAN_COURSE_QUICK"] = "1" if quick else "0"  # the kernel inherits it
+    started = time.perf_counter()
+    NotebookClient(notebook, timeout=timeout, kernel_name=KERNEL_NAME, record_timing=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return notebook, time.perf_counter() - started
+
+
+def execute_notebook(path: Path, quick: bool = False) -> float:
+    """Execute ``path`` from its .py twin and store the outputs; return seconds taken."""
+    notebook, seconds = run_notebook(path, quick=quick)
+    write_notebook_pair(notebook, Path(path))
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gan_course.authoring", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("execute", help="build notebooks from their .py twins and execute them")
+    run.add_argument("notebooks", nargs="+", type=Path)
+    run.add_argument("--quick", action="store_true", help="quick mode (for a fast look; commit full-mode outputs)")
+    commands.add_parser("exercises", help="regenerate exercises/ from solutions/")
+    args = parser.parse_args(argv)
+    if args.command == "exercises":
+        for path in make_exercises():
+            print(f"wrote {path.relative_to(ROOT)} and its .py twin")
+    else:
+        for path in args.notebooks:
+            seconds = execute_notebook(path, quick=args.quick)
+            print(f"executed {path} in {'quick' if args.quick else 'full'} mode: {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

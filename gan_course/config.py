@@ -1,0 +1,93 @@
+"""Quick mode, device choice, seeding and notebook defaults.
+
+Every notebook starts with ``gan_course.setup(seed=0)``. Loops size themselves
+with ``budget(full=..., quick=...)``: the same code runs in both modes, only the
+number of steps changes. ``GAN_COURSE_QUICK=1`` (set by ``make test`` and CI)
+selects quick mode.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+QUICK_ENV_VAR = "GAN_COURSE_QUICK"
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"", "0", "false", "no", "off"}
+
+
+def is_quick() -> bool:
+    """True when ``GAN_COURSE_QUICK`` asks for quick mode (read at every call)."""
+    value = os.environ.get(QUICK_ENV_VAR, "").strip().lower()
+    if value in _TRUE_WORDS:
+        return True
+    if value in _FALSE_WORDS:
+        return False
+    raise ValueError(
+        f"{QUICK_ENV_VAR}={value!r} is not understood: set it to 1 for quick mode "
+        "or 0 (or leave it unset) for full mode."
+    )
+
+
+def budget(full: int, quick: int) -> int:
+    """The size of a loop: ``full`` normally, ``quick`` in quick mode.
+
+    >>> steps = budget(full=20_000, quick=200)
+    """
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in (full, quick)) or full < 1 or quick < 1:
+        raise ValueError(f"budget needs two positive integers, got full={full!r}, quick={quick!r}.")
+    if quick > full:
+        raise ValueError(f"quick={quick} exceeds full={full}: quick mode should do less work.")
+    return quick if is_quick() else full
+
+
+def device() -> torch.device:
+    """The best available device: CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's generators."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _matplotlib_defaults() -> None:
+    # Moderate DPI keeps stored notebooks small; larger fonts keep them readable.
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 80,
+            "savefig.dpi": 80,
+            "figure.figsize": (6.0, 4.0),
+            "font.size": 10,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+
+
+def setup(seed: int = 0, verbose: bool = True) -> torch.device:
+    """Seed everything, set plotting defaults, and say which device and mode run.
+
+    Returns the device so that a notebook can write ``device = setup()``.
+    """
+    seed_everything(seed)
+    _matplotlib_defaults()
+    chosen = device()
+    if verbose:
+        mode = "quick" if is_quick() else "full"
+        print(f"gan_course: device={chosen.type}, mode={mode}, seed={seed}, torch {torch.__version__}")
+    return chosen

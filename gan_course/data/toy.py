@@ -1,0 +1,251 @@
+"""Toy distributions with exact densities where they exist.
+
+Every distribution has ``dim``, ``sample(n, generator=None)`` returning an
+``(n, dim)`` float32 tensor, and, where the density is known in closed form,
+``log_prob(x)`` returning an ``(n,)`` tensor. The mixtures also expose
+``modes`` and ``mode_std`` so that mode coverage can be measured.
+
+Conventions (chosen to match the papers the course reproduces):
+
+- ``ring_of_gaussians``: 8 modes evenly spaced on a circle of radius 2, each an
+  isotropic Gaussian with standard deviation 0.02 (Metz et al. 2017, Unrolled GANs).
+- ``grid_of_gaussians``: 25 modes on the 5×5 grid {-4, -2, 0, 2, 4}², spacing 2,
+  standard deviation 0.05 (Srivastava et al. 2017, VEEGAN).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Sequence
+
+import torch
+
+Tensor = torch.Tensor
+
+
+def _as_matrix(values, name: str) -> Tensor:
+    tensor = torch.as_tensor(values, dtype=torch.float64)
+    if tensor.ndim == 0:
+        tensor = tensor.reshape(1)
+    if tensor.ndim == 1:
+        tensor = tensor.reshape(1, -1)
+    if tensor.ndim != 2:
+        raise ValueError(f"{name} must be a number, a vector or a matrix, got shape {tuple(tensor.shape)}.")
+    return tensor
+
+
+def _check_sample_size(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"sample size must be a positive integer, got {n!r}.")
+    return int(n)
+
+
+def _check_points(x, dim: int) -> Tensor:
+    x = torch.as_tensor(x)
+    if x.ndim == 1 and dim == 1:
+        x = x.reshape(-1, 1)
+    if x.ndim != 2 or x.shape[1] != dim:
+        raise ValueError(
+            f"expected points of shape (n, {dim}), got {tuple(x.shape)}; "
+            f"reshape with x.reshape(-1, {dim})."
+        )
+    return x
+
+
+class Gaussian:
+    """A Gaussian N(mean, cov) in any dimension.
+
+    Give either ``std`` (a number: isotropic, or a vector: diagonal) or a full
+    ``cov`` matrix. In 1D, ``Gaussian(0.0, std=1.0)`` is N(0, 1).
+
+    log N(x; μ, Σ) = -½ (x-μ)ᵀ Σ⁻¹ (x-μ) - ½ log det(2π Σ)
+    """
+
+    def __init__(self, mean, std=None, cov=None):
+        self.mean = _as_matrix(mean, "mean").reshape(-1)
+        self.dim = self.mean.numel()
+        if (std is None) == (cov is None):
+            raise ValueError("give exactly one of std= (a number or a vector) or cov= (a matrix).")
+        if std is not None:
+            std = torch.as_tensor(std, dtype=torch.float64).reshape(-1)
+            if std.numel() == 1:
+                std = std.expand(self.dim)
+            if std.numel() != self.dim:
+                raise ValueError(f"std has {std.numel()} entries but the mean has {self.dim}.")
+            if not bool((std > 0).all()):
+                raise ValueError(f"std must be positive, got {std.tolist()}.")
+            cov = torch.diag(std**2)
+        cov = torch.as_tensor(cov, dtype=torch.float64)
+        if cov.ndim == 0:
+            cov = cov.reshape(1, 1)
+        if cov.shape != (self.dim, self.dim):
+            raise ValueError(f"cov must have shape ({self.dim}, {self.dim}), got {tuple(cov.shape)}.")
+        if not torch.allclose(cov, cov.T):
+            raise ValueError("cov must be symmetric.")
+        try:
+            self._scale_tril = torch.linalg.cholesky(cov)
+        except RuntimeError as error:
+            raise ValueError("cov must be positive definite (all eigenvalues > 0).") from error
+        self.cov = cov
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """x = μ + L ε with ε ~ N(0, I) and Σ = L Lᵀ."""
+        n = _check_sample_size(n)
+        noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        return (self.mean + noise @ self._scale_tril.T).float()
+
+    def log_prob(self, x) -> Tensor:
+        x = _check_points(x, self.dim)
+        out_dtype = x.dtype if x.is_floating_point() else torch.float32
+        centred = (x.to(torch.float64) - self.mean).T
+        whitened = torch.linalg.solve_triangular(self._scale_tril, centred, upper=False)
+        log_det = 2.0 * torch.log(torch.diagonal(self._scale_tril)).sum()
+        quadratic = (whitened**2).sum(0)
+        return (-0.5 * (quadratic + log_det + self.dim * math.log(2 * math.pi))).to(out_dtype)
+
+    def __repr__(self) -> str:
+        return f"Gaussian(mean={self.mean.tolist()}, cov={self.cov.tolist()})"
+
+
+class GaussianMixture:
+    """A mixture Σ_k w_k N(μ_k, σ_k² I) of isotropic Gaussians.
+
+    log p(x) = logsumexp_k [log w_k + log N(x; μ_k, σ_k² I)]
+    """
+
+    def __init__(self, means, stds, weights=None):
+        self.means = _as_matrix(means, "means")
+        if self.means.shape[0] == 1 and torch.as_tensor(means).ndim == 1:
+            # a 1D mixture given as a list of centres
+            self.means = self.means.T
+        n_modes, self.dim = self.means.shape
+        stds = torch.as_tensor(stds, dtype=torch.float64).reshape(-1)
+        if stds.numel() == 1:
+            stds = stds.expand(n_modes)
+        if stds.numel() != n_modes or not bool((stds > 0).all()):
+            raise ValueError(f"stds must be one positive number or {n_modes} positive numbers, got {stds.tolist()}.")
+        weights = torch.full((n_modes,), 1.0 / n_modes) if weights is None else weights
+        weights = torch.as_tensor(weights, dtype=torch.float64).reshape(-1)
+        if weights.numel() != n_modes or not bool((weights > 0).all()):
+            raise ValueError(f"weights must be {n_modes} positive numbers, got {weights.tolist()}.")
+        if abs(float(weights.sum()) - 1.0) > 1e-6:
+            raise ValueError(f"weights must sum to 1, they sum to {float(weights.sum()):.6g}; divide by their sum.")
+        self.stds, self.weights = stds, weights
+        self.components = [Gaussian(m, std=float(s)) for m, s in zip(self.means, stds)]
+
+    @property
+    def modes(self) -> Tensor:
+        """The component means, shape (K, dim)."""
+        return self.means.float()
+
+    @property
+    def mode_std(self) -> Tensor:
+        """The component standard deviations, shape (K,)."""
+        return self.stds.float()
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        n = _check_sample_size(n)
+        which = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        return (self.means[which] + self.stds[which, None] * noise).float()
+
+    def log_prob(self, x) -> Tensor:
+        x = _check_points(x, self.dim)
+        out_dtype = x.dtype if x.is_floating_point() else torch.float32
+        per_component = torch.stack([c.log_prob(x.to(torch.float64)) for c in self.components], dim=1)
+        return torch.logsumexp(per_component + self.weights.log(), dim=1).to(out_dtype)
+
+    def __repr__(self) -> str:
+        return f"GaussianMixture({len(self.components)} modes in {self.dim}D)"
+
+
+def ring_of_gaussians(n_modes: int = 8, radius: float = 2.0, std: float = 0.02) -> GaussianMixture:
+    """``n_modes`` equal Gaussians evenly spaced on a circle of ``radius``."""
+    if n_modes < 1 or radius <= 0:
+        raise ValueError(f"need n_modes >= 1 and radius > 0, got {n_modes}, {radius}.")
+    angles = torch.arange(n_modes, dtype=torch.float64) * (2 * math.pi / n_modes)
+    means = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
+    return GaussianMixture(means, std)
+
+
+def grid_of_gaussians(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixture:
+    """``side``² equal Gaussians on a square grid centred at the origin."""
+    if side < 1 or spacing <= 0:
+        raise ValueError(f"need side >= 1 and spacing > 0, got {side}, {spacing}.")
+    ticks = (torch.arange(side, dtype=torch.float64) - (side - 1) / 2) * spacing
+    means = torch.cartesian_prod(ticks, ticks)
+    return GaussianMixture(means, std)
+
+
+class TwoMoons:
+    """Two interleaved half circles (radius 1) with Gaussian noise; no closed-form density."""
+
+    dim = 2
+
+    def __init__(self, noise: float = 0.05):
+        if noise < 0:
+            raise ValueError(f"noise must be >= 0, got {noise}.")
+        self.noise = noise
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        n = _check_sample_size(n)
+        upper = torch.rand(n, generator=generator) < 0.5
+        angle = math.pi * torch.rand(n, generator=generator)
+        x = torch.where(upper, torch.cos(angle), 1.0 - torch.cos(angle))
+        y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
+        points = torch.stack([x, y], dim=1)
+        return points + self.noise * torch.randn(n, 2, generator=generator)
+
+    def log_prob(self, x):
+        raise NotImplementedError("TwoMoons has no closed-form density; use a mixture for exact values.")
+
+
+class SwissRoll:
+    """A 2D swiss roll: angle t ~ U(1.5π, 4.5π), point (t cos t, t sin t) / 5 plus noise."""
+
+    dim = 2
+
+    def __init__(self, noise: float = 0.05):
+        if noise < 0:
+            raise ValueError(f"noise must be >= 0, got {noise}.")
+        self.noise = noise
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        n = _check_sample_size(n)
+        t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=generator))
+        points = torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / 5.0
+        return points + self.noise * torch.randn(n, 2, generator=generator)
+
+    def log_prob(self, x):
+        raise NotImplementedError("SwissRoll has no closed-form density; use a mixture for exact values.")
+
+
+def log_ratio(p, q, x) -> Tensor:
+    """The true log density ratio log r(x) = log p*(x) - log q(x)."""
+    return p.log_prob(x) - q.log_prob(x)
+
+
+def named(name: str, **kwargs):
+    """A toy distribution by name: 'ring', 'grid', 'moons', 'swiss_roll'."""
+    makers = {
+        "ring": ring_of_gaussians,
+        "grid": grid_of_gaussians,
+        "moons": TwoMoons,
+        "swiss_roll": SwissRoll,
+    }
+    if name not in makers:
+        raise ValueError(f"unknown toy distribution {name!r}; choose one of {sorted(makers)}.")
+    return makers[name](**kwargs)
+
+
+__all__: Sequence[str] = [
+    "Gaussian",
+    "GaussianMixture",
+    "ring_of_gaussians",
+    "grid_of_gaussians",
+    "TwoMoons",
+    "SwissRoll",
+    "log_ratio",
+    "named",
+]

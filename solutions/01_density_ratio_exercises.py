@@ -1,0 +1,178 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (gan-course)
+#     language: python
+#     name: gan-course
+# ---
+
+# %% [markdown]
+# # 01 · Exercises: the density-ratio trick
+#
+# Fill in each `raise NotImplementedError()` (delete that line), run the cell, then run the
+# check cell below it. A ✓ means your answer matches the reference. Otherwise the check says
+# what differs and gives a hint. Work in order: later tasks use earlier answers.
+#
+# Notation as in the lecture: a classifier $\mathcal{D}(\mathbf{x};\phi) = \sigma(l)$ with logit $l$,
+# real samples $\mathbf{x}\sim p^*$ (label $+1$), simulated samples $\mathbf{x}\sim q$ (label $-1$), class prior $\pi$.
+# Every loss takes `logits_real` (a 1D tensor), `logits_fake` (a 1D tensor) and `prior` ($\pi$),
+# and returns **one number** (a scalar tensor):
+# $\pi\,\mathbb{E}_{p^*}[\ell_+(l)] + (1-\pi)\,\mathbb{E}_{q}[\ell_-(l)]$, with the expectations as means over the samples.
+
+# %%
+import torch
+import torch.nn.functional as F
+
+import gan_course
+from gan_course import checks, ratio
+from gan_course.data import toy
+
+device = gan_course.setup(seed=0)
+
+# %% [markdown]
+# ## Task 1 · The Bernoulli loss
+#
+# $$\pi\,\mathbb{E}_{p^*}[-\log\mathcal{D}] + (1-\pi)\,\mathbb{E}_{q}[-\log(1-\mathcal{D})]$$
+#
+# Compute it from the logits without forming $\log\sigma(l)$: for $l = 100$, $1-\sigma(l)$ rounds to
+# $0$ in float32 and its log is $-\infty$. Find an identity for $-\log\sigma(l)$ and
+# $-\log(1-\sigma(l))$ that PyTorch computes stably (look at `F.softplus`).
+
+# %% nbgrader={"grade": false, "grade_id": "bernoulli_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def bernoulli_loss(logits_real, logits_fake, prior=0.5):
+    ### BEGIN SOLUTION
+    # -log σ(l) = softplus(-l) and -log(1 - σ(l)) = softplus(l)
+    return prior * F.softplus(-logits_real).mean() + (1 - prior) * F.softplus(logits_fake).mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_bernoulli_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.check_scoring_rule(bernoulli_loss, "bernoulli")
+### BEGIN HIDDEN TESTS
+checks.check_scoring_rule(bernoulli_loss, "bernoulli", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Task 2 · The Brier score
+#
+# $$\pi\,\mathbb{E}_{p^*}[(1-\mathcal{D})^2] + (1-\pi)\,\mathbb{E}_{q}[\mathcal{D}^2]$$
+#
+# Hint: $1 - \sigma(l) = \sigma(-l)$.
+
+# %% nbgrader={"grade": false, "grade_id": "brier_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def brier_loss(logits_real, logits_fake, prior=0.5):
+    ### BEGIN SOLUTION
+    return prior * (torch.sigmoid(-logits_real) ** 2).mean() + (1 - prior) * (torch.sigmoid(logits_fake) ** 2).mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_brier_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_scoring_rule(brier_loss, "brier")
+### BEGIN HIDDEN TESTS
+checks.check_scoring_rule(brier_loss, "brier", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Task 3 · The hinge loss
+#
+# $$\pi\,\mathbb{E}_{p^*}\Big[\max\Big(0, 1-\log\tfrac{\mathcal{D}}{1-\mathcal{D}}\Big)\Big] + (1-\pi)\,\mathbb{E}_{q}\Big[\max\Big(0, 1+\log\tfrac{\mathcal{D}}{1-\mathcal{D}}\Big)\Big]$$
+#
+# Hint: $\log\frac{\mathcal{D}}{1-\mathcal{D}}$ is the logit itself.
+
+# %% nbgrader={"grade": false, "grade_id": "hinge_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def hinge_loss(logits_real, logits_fake, prior=0.5):
+    ### BEGIN SOLUTION
+    return prior * F.relu(1 - logits_real).mean() + (1 - prior) * F.relu(1 + logits_fake).mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_hinge_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_scoring_rule(hinge_loss, "hinge")
+### BEGIN HIDDEN TESTS
+checks.check_scoring_rule(hinge_loss, "hinge", hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Task 4 · From logits to the log ratio
+#
+# A classifier trained with prior $\pi$ has the Bayes-optimal logit
+# $l(\mathbf{x}) = \log r(\mathbf{x}) + \log\frac{\pi}{1-\pi}$. Return $\log r$ for each logit.
+
+# %% nbgrader={"grade": false, "grade_id": "log_ratio_from_logits", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def log_ratio_from_logits(logits, prior=0.5):
+    ### BEGIN SOLUTION
+    return logits - torch.log(torch.tensor(prior / (1 - prior)))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_log_ratio_from_logits", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_log_ratio_from_logits(log_ratio_from_logits)
+### BEGIN HIDDEN TESTS
+checks.check_log_ratio_from_logits(log_ratio_from_logits, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Task 5 · Measuring an estimate in the bulk
+#
+# An estimate is only testable where both classes have samples. Write the mean absolute error
+# $\frac{1}{|B|}\sum_{\mathbf{x}\in B} |\log\hat r(\mathbf{x}) - \log r(\mathbf{x})|$ over the bulk
+# $B = \{\mathbf{x} : |\log r(\mathbf{x})| \le \text{threshold}\}$.
+
+# %% nbgrader={"grade": false, "grade_id": "bulk_error", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def bulk_error(estimated, true, threshold=3.0):
+    ### BEGIN SOLUTION
+    bulk = true.abs() <= threshold
+    return (estimated - true)[bulk].abs().mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "check_bulk_error", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.check_bulk_error(bulk_error)
+### BEGIN HIDDEN TESTS
+checks.check_bulk_error(bulk_error, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Task 6 · Your loss, your ratio estimator
+#
+# Nothing to write here. This cell trains a classifier with **your** `bernoulli_loss` on two
+# Gaussians, turns its logits into $\log\hat r$ with **your** `log_ratio_from_logits`, and
+# measures the result with **your** `bulk_error`.
+
+# %% nbgrader={"grade": true, "grade_id": "check_your_ratio_estimator", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+p_star, q = toy.Gaussian(1.0, std=1.2), toy.Gaussian(0.0, std=0.8)
+generator = torch.Generator().manual_seed(0)
+real, fake = p_star.sample(4000, generator), q.sample(4000, generator)
+test = torch.cat([p_star.sample(10_000, generator), q.sample(10_000, generator)])
+true_log_ratio = toy.log_ratio(p_star, q, test)
+
+classifier = ratio.fit_ratio_classifier(real, fake, rule=bernoulli_loss,
+                                        steps=gan_course.budget(full=2000, quick=300))
+estimate = log_ratio_from_logits(classifier.logits(test), prior=0.5)
+print(f"your bulk error: {float(bulk_error(estimate, true_log_ratio)):.3f} nats")
+checks.check_ratio_estimate(estimate, true_log_ratio)
+
+# %% [markdown]
+# ## Task 7 · In your own words
+#
+# Train with your `hinge_loss` instead, in a cell of your own. Its bulk error is much larger,
+# yet its decisions are as good. Explain in two or three sentences why the hinge loss
+# recovers the Bayes decision but not the ratio. Use the minimiser of
+# $R(l) = \eta\max(0, 1-l) + (1-\eta)\max(0, 1+l)$.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "hinge_explanation", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# For a point with posterior $\eta$, $R(l)$ is piecewise linear. For $l \in [-1, 1]$ it equals
+# $\eta(1-l) + (1-\eta)(1+l) = 1 + (1-2\eta)\,l$, and it only grows outside that interval. So the
+# minimiser is $l = +1$ when $\eta > \frac12$ and $l = -1$ when $\eta < \frac12$, whatever the value of
+# $\eta$. The classifier's logit therefore encodes only on which side of $\frac12$ the posterior lies,
+# i.e. the sign of $\log r$ (the Bayes decision), and nothing about how large $r$ is. A strictly proper
+# rule has its unique minimiser at $l = \log\frac{\eta}{1-\eta}$, which is why it recovers the ratio.
+# ### END SOLUTION

@@ -1,0 +1,118 @@
+"""The exercise checks: a ✓ for right answers, one plain sentence otherwise."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gan_course import checks, losses
+
+
+def reference_bernoulli(logits_real, logits_fake, prior=0.5):
+    return losses.bernoulli(logits_real, logits_fake, prior).discriminator
+
+
+def naive_bernoulli(logits_real, logits_fake, prior=0.5):
+    # log(1 + e^l) overflows to inf for large l in float32
+    return (prior * torch.log1p(torch.exp(-logits_real)).mean()
+            + (1 - prior) * torch.log1p(torch.exp(logits_fake)).mean())
+
+
+def unweighted_bernoulli(logits_real, logits_fake, prior=0.5):
+    return 0.5 * F.softplus(-logits_real).mean() + 0.5 * F.softplus(logits_fake).mean()
+
+
+def blank(*args):
+    raise NotImplementedError()
+
+
+def crashes(logits_real, logits_fake, prior=0.5):
+    return logits_real + "oops"
+
+
+def one_sentence(error: BaseException) -> str:
+    message = str(error)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+@pytest.mark.parametrize("rule", ["bernoulli", "brier", "hinge", "exponential", "spherical"])
+def test_reference_rules_pass_visible_and_hidden_checks(rule, capsys):
+    function = lambda a, b, p: losses.get_scoring_rule(rule)(a, b, p).discriminator  # noqa: E731
+    checks.check_scoring_rule(function, rule)
+    checks.check_scoring_rule(function, rule, hidden=True)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+def test_wrong_prior_weighting_is_caught_with_the_input_and_a_hint():
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_scoring_rule(unweighted_bernoulli, "bernoulli")
+    message = one_sentence(failed.value)
+    assert "prior=0.8" in message and "Hint" in message
+
+
+def test_overflowing_implementation_fails_only_the_hidden_check():
+    checks.check_scoring_rule(naive_bernoulli, "bernoulli")
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_scoring_rule(naive_bernoulli, "bernoulli", hidden=True)
+    assert "overflow" in one_sentence(failed.value) and "softplus" in str(failed.value)
+
+
+def test_blank_task_says_not_implemented_yet():
+    with pytest.raises(NotImplementedError) as raised:
+        checks.check_scoring_rule(blank, "brier")
+    assert "not implemented yet" in one_sentence(raised.value)
+    assert raised.value.gan_course_plain
+
+
+def test_crashing_code_becomes_one_sentence():
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_scoring_rule(crashes, "hinge")
+    assert "raised" in one_sentence(failed.value)
+
+
+def test_a_per_sample_tensor_instead_of_a_mean_is_explained():
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_scoring_rule(lambda a, b, p: F.softplus(-a), "bernoulli")
+    assert ".mean()" in one_sentence(failed.value)
+
+
+def test_log_ratio_check():
+    checks.check_log_ratio_from_logits(losses.ratio_from_logits)
+    checks.check_log_ratio_from_logits(losses.ratio_from_logits, hidden=True)
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_log_ratio_from_logits(lambda logits, prior: logits)
+    assert "log odds" in one_sentence(failed.value)
+
+
+def test_bulk_error_check_recognises_averaging_over_everything():
+    def everywhere(estimated, true, threshold=3.0):
+        return (estimated - true).abs().mean()
+
+    def correct(estimated, true, threshold=3.0):
+        return (estimated - true)[true.abs() <= threshold].abs().mean()
+
+    checks.check_bulk_error(correct)
+    checks.check_bulk_error(correct, hidden=True)
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_bulk_error(everywhere)
+    assert "every point" in one_sentence(failed.value)
+
+
+def test_ratio_estimate_check_uses_the_tolerance():
+    true = torch.linspace(-2.0, 2.0, 100)
+    checks.check_ratio_estimate(true + 0.1, true)
+    with pytest.raises(checks.CheckFailed):
+        checks.check_ratio_estimate(true + 0.5, true)
+
+
+def test_plain_display_shows_one_line_for_course_errors_only():
+    class FakeShell:
+        class InteractiveTB:
+            @staticmethod
+            def structured_traceback(etype, value, tb, tb_offset=None):
+                return ["full", "traceback"]
+
+    plain = checks._failed("answer differs")
+    assert checks._show_plainly(FakeShell, type(plain), plain, None) == ["CheckFailed: answer differs"]
+    other = ValueError("a bug")
+    assert checks._show_plainly(FakeShell, ValueError, other, None) == ["full", "traceback"]

@@ -1,0 +1,107 @@
+"""Notebook hygiene: pairs, generated exercises, stored outputs, and where exercises stop.
+
+nbval (run by `make test` over notebooks/ and solutions/) executes the lectures and
+solutions; these tests check what nbval cannot.
+"""
+
+import os
+
+import jupytext
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from notebook_files import ALL_NOTEBOOKS, EXERCISES, LECTURES, ROOT, SOLUTIONS, cell_sources, name, read
+
+from gan_course.authoring import KERNEL_NAME, make_exercises
+
+MAX_NOTEBOOK_BYTES = 3_000_000
+
+
+def test_every_course_folder_has_notebooks():
+    assert LECTURES and SOLUTIONS and EXERCISES
+    assert [p.name for p in SOLUTIONS] == [p.name for p in EXERCISES]
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name)
+def test_py_twin_has_the_same_cells(path):
+    twin = path.with_suffix(".py")
+    assert twin.exists(), f"{name(path)} has no .py twin: run `jupytext --sync {name(path)}`"
+    assert cell_sources(jupytext.read(twin)) == cell_sources(read(path)), (
+        f"{name(path)} and {twin.name} differ: edit the .py and run `make notebooks`")
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=name)
+def test_notebook_is_small(path):
+    assert path.stat().st_size < MAX_NOTEBOOK_BYTES, f"{name(path)}: lower the DPI or the animation frames"
+
+
+@pytest.mark.parametrize("path", LECTURES + SOLUTIONS, ids=name)
+def test_stored_outputs_come_from_a_full_mode_run(path):
+    notebook = read(path)
+    first_code = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    assert "gan_course.setup(seed=0)" in first_code.source
+    printed = "".join(out.get("text", "") for out in first_code.outputs)
+    assert "mode=full" in printed, f"{name(path)} was not executed in full mode: run `make notebooks`"
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.execution_count is not None, f"{name(path)} has an unexecuted cell"
+            assert not [o for o in cell.outputs if o.output_type == "error"], f"{name(path)} stored an error"
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=name)
+def test_exercises_are_committed_without_outputs(path):
+    for cell in read(path).cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None
+
+
+def test_exercises_are_what_make_exercises_produces(tmp_path):
+    generated = make_exercises(ROOT / "solutions", tmp_path)
+    assert sorted(p.name for p in generated) == sorted(p.name for p in EXERCISES)
+    for fresh in generated:
+        committed = read(ROOT / "exercises" / fresh.name)
+        assert cell_sources(read(fresh)) == cell_sources(committed), (
+            f"exercises/{fresh.name} is stale: run `make exercises`")
+        assert [c.metadata.get("nbgrader") for c in read(fresh).cells] == \
+               [c.metadata.get("nbgrader") for c in committed.cells]
+
+
+def _solution_and_check_cells(notebook):
+    kinds = []
+    for index, cell in enumerate(notebook.cells):
+        grading = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and grading.get("solution"):
+            kinds.append(("solution", index))
+        elif cell.cell_type == "code" and grading.get("grade"):
+            kinds.append(("check", index))
+    return kinds
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=name)
+def test_each_answer_is_followed_by_a_check(path):
+    kinds = _solution_and_check_cells(read(path))
+    assert kinds and kinds[0][0] == "solution"
+    for (kind, _), (next_kind, _) in zip(kinds, kinds[1:]):
+        if kind == "solution":
+            assert next_kind == "check", f"{name(path)}: an answer cell has no check cell after it"
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=name)
+def test_exercise_stops_at_the_first_blank_with_a_plain_message(path, monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
+    notebook = read(path)
+    first_solution, first_check = [index for _, index in _solution_and_check_cells(notebook)][:2]
+    with pytest.raises(CellExecutionError) as raised:
+        NotebookClient(notebook, timeout=300, kernel_name=KERNEL_NAME,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert raised.value.ename == "NotImplementedError", f"{name(path)} failed with {raised.value.ename}"
+    failed = [i for i, c in enumerate(notebook.cells)
+              if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+    assert failed and first_solution <= failed[0] <= first_check, (
+        f"{name(path)} stopped at cell {failed}, not at its first blank (cells {first_solution}-{first_check})")
+    error = next(o for o in notebook.cells[failed[0]].outputs if o.output_type == "error")
+    assert len(error.traceback) == 1 and "not implemented yet" in error.traceback[0], error.traceback
+
+
+def test_quick_mode_is_what_the_tests_use():
+    assert os.environ.get("GAN_COURSE_QUICK") == "1", "run the tests with `make test` (it sets quick mode)"
