@@ -163,10 +163,15 @@ def check_ratio_estimate(estimated: Tensor, true: Tensor, tolerance: float = 0.1
 
 
 def _show_plainly(shell, etype, value, tb, tb_offset=None):
-    """IPython handler: one sentence for the course's check messages, a traceback otherwise."""
+    """IPython handler: one sentence for the course's check messages, a traceback otherwise.
+
+    IPython ignores a custom handler's return value, so the handler displays the
+    error itself; ``_showtraceback`` is what the kernel uses to send an error.
+    """
     if getattr(value, "gan_course_plain", False):
-        return [f"{etype.__name__}: {value}"]
-    return shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+        shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+    else:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
 
 def _install_plain_display() -> None:

@@ -116,8 +116,10 @@ display(widgets.interactive(show_ring, points=slider))
 # it from code. The front end then redraws the plot above:
 
 # %%
-# NBVAL_CHECK_OUTPUT
 slider.value = 1000
+
+# %%
+# NBVAL_CHECK_OUTPUT
 print(f"slider now at {slider.value}; ipywidgets {widgets.__version__.split('.')[0]}.x is working in this kernel")
 
 # %% [markdown]

@@ -106,13 +106,18 @@ def test_ratio_estimate_check_uses_the_tolerance():
 
 
 def test_plain_display_shows_one_line_for_course_errors_only():
-    class FakeShell:
-        class InteractiveTB:
-            @staticmethod
-            def structured_traceback(etype, value, tb, tb_offset=None):
-                return ["full", "traceback"]
+    class RecordingShell:
+        def __init__(self):
+            self.shown = []
 
+        def _showtraceback(self, etype, value, stb):
+            self.shown.append(stb)
+
+        def showtraceback(self, exc_tuple, tb_offset=None):
+            self.shown.append("full traceback")
+
+    shell = RecordingShell()
     plain = checks._failed("answer differs")
-    assert checks._show_plainly(FakeShell, type(plain), plain, None) == ["CheckFailed: answer differs"]
-    other = ValueError("a bug")
-    assert checks._show_plainly(FakeShell, ValueError, other, None) == ["full", "traceback"]
+    checks._show_plainly(shell, type(plain), plain, None)
+    checks._show_plainly(shell, ValueError, ValueError("a bug"), None)
+    assert shell.shown == [["CheckFailed: answer differs"], "full traceback"]
