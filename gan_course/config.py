@@ -79,15 +79,25 @@ def _matplotlib_defaults() -> None:
     )
 
 
-def setup(seed: int = 0, verbose: bool = True) -> torch.device:
+def setup(seed: int = 0, threads: int | None = 1, verbose: bool = True) -> torch.device:
     """Seed everything, set plotting defaults, and say which device and mode run.
+
+    ``threads`` sets PyTorch's CPU threads. The lessons' toy networks are too
+    small to gain from several, and spinning threads slow them down many times
+    over as soon as another process shares the cores (measured in
+    benchmarks/RESULTS.md). ``threads=None`` leaves PyTorch's default.
 
     Returns the device so that a notebook can write ``device = setup()``.
     """
     seed_everything(seed)
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be a positive integer or None, got {threads!r}.")
+        torch.set_num_threads(threads)
     _matplotlib_defaults()
     chosen = device()
     if verbose:
         mode = "quick" if is_quick() else "full"
-        print(f"gan_course: device={chosen.type}, mode={mode}, seed={seed}, torch {torch.__version__}")
+        print(f"gan_course: device={chosen.type}, mode={mode}, seed={seed}, "
+              f"torch {torch.__version__} on {torch.get_num_threads()} thread(s)")
     return chosen

@@ -32,16 +32,6 @@ P_STAR = Gaussian(1.0, std=0.7)
 Q = Gaussian(-0.5, std=1.2)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # The networks are tiny, so one thread loses nothing; on a busy 2-core CPU two
-    # threads made a 1500-step fit take anywhere from 2 s to 30 s, one thread 2.4 s.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
 def train():
     generator = torch.Generator().manual_seed(0)
