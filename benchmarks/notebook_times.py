@@ -13,7 +13,6 @@ import os
 import platform
 import sys
 from datetime import date
-from pathlib import Path
 
 import torch
 
@@ -39,7 +38,8 @@ def main() -> int:
         quick = run_notebook(path, quick=True)[1]
         full = None if args.quick_only else run_notebook(path, quick=False)[1]
         rows.append((path.relative_to(ROOT), quick, full))
-        print(f"{path.relative_to(ROOT)}: quick {quick:.1f} s" + ("" if full is None else f", full {full:.1f} s"))
+        full_text = "" if full is None else f", full {full:.1f} s"
+        print(f"{path.relative_to(ROOT)}: quick {quick:.1f} s{full_text}")
     lines = [
         "# Notebook run times",
         "",

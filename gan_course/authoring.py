@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,7 +56,8 @@ def write_notebook_pair(notebook: nbformat.NotebookNode, path: Path) -> None:
     jupytext.write(notebook, twin_of(path), fmt="py:percent")
 
 
-def make_exercises(solutions_dir: Path = ROOT / "solutions", exercises_dir: Path = ROOT / "exercises") -> list[Path]:
+def make_exercises(solutions_dir: Path = ROOT / "solutions",
+                   exercises_dir: Path = ROOT / "exercises") -> list[Path]:
     """Regenerate every exercise notebook from its solution."""
     exercises_dir.mkdir(exist_ok=True)
     written = []
@@ -67,16 +69,30 @@ def make_exercises(solutions_dir: Path = ROOT / "solutions", exercises_dir: Path
     return written
 
 
-def run_notebook(path: Path, quick: bool = False, timeout: int = 1800) -> tuple[nbformat.NotebookNode, float]:
-    """Build a notebook from its .py twin (if any) and execute it; return it and the seconds taken."""
+def notebook_client(notebook: nbformat.NotebookNode, directory: Path, timeout: int = 1800):
+    """An nbclient client whose kernel talks over Unix sockets in a private folder.
+
+    Kernels on TCP pick their ports by binding port 0 and releasing it, which
+    races when several kernels start at once (a test run beside `make notebooks`):
+    we saw lost replies that hung a run and kernels that died. IPC sockets
+    cannot collide.
+    """
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
+    sockets = Path(tempfile.mkdtemp(prefix="gan-course-kernel-")) / "kernel"
+    manager = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(sockets))
+    return NotebookClient(notebook, km=manager, timeout=timeout, record_timing=False,
+                          resources={"metadata": {"path": str(directory)}})
+
+
+def run_notebook(path: Path, quick: bool = False) -> tuple[nbformat.NotebookNode, float]:
+    """Build a notebook from its .py twin (if any) and execute it; return it and the seconds taken."""
     path = Path(path)
     notebook = jupytext.read(twin_of(path)) if twin_of(path).exists() else nbformat.read(path, as_version=4)
     os.environ["GAN_COURSE_QUICK"] = "1" if quick else "0"  # the kernel inherits it
     started = time.perf_counter()
-    NotebookClient(notebook, timeout=timeout, kernel_name=KERNEL_NAME, record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    notebook_client(notebook, path.parent).execute()
     return notebook, time.perf_counter() - started
 
 
@@ -93,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("execute", help="build notebooks from their .py twins and execute them")
     run.add_argument("notebooks", nargs="+", type=Path)
-    run.add_argument("--quick", action="store_true", help="quick mode (for a fast look; commit full-mode outputs)")
+    run.add_argument("--quick", action="store_true",
+                     help="quick mode (for a fast look; commit full-mode outputs)")
     commands.add_parser("exercises", help="regenerate exercises/ from solutions/")
     args = parser.parse_args(argv)
     if args.command == "exercises":

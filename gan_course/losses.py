@@ -200,4 +200,5 @@ def pointwise_risk(rule: str | ScoringRule, logits: Tensor, posterior: float) ->
     l = log(η / (1 - η)). Evaluated element by element over ``logits``.
     """
     rule = get_scoring_rule(rule)
-    return torch.stack([rule(l.reshape(1), l.reshape(1), posterior).discriminator for l in logits])
+    return torch.stack([rule(logit.reshape(1), logit.reshape(1), posterior).discriminator
+                        for logit in logits])

@@ -49,7 +49,8 @@ def grid_2d(low: float, high: float, points: int = 100) -> tuple[torch.Tensor, t
 
 def contour_2d(ax, grid_x, grid_y, values: torch.Tensor, levels, title: str = "", real=None, fake=None):
     """Filled contours of ``values`` on the grid, with optional real and simulated samples on top."""
-    filled = ax.contourf(grid_x, grid_y, values.reshape(grid_x.shape), levels=levels, cmap="RdBu_r", extend="both")
+    filled = ax.contourf(grid_x, grid_y, values.reshape(grid_x.shape), levels=levels,
+                         cmap="RdBu_r", extend="both")
     ax.contour(grid_x, grid_y, values.reshape(grid_x.shape), levels=[0.0], colors="black", linewidths=1)
     for sample, colour in ((real, REAL_COLOUR), (fake, FAKE_COLOUR)):
         if sample is not None:

@@ -103,7 +103,7 @@ def show_ring(points=500):
     sample = ring.sample(points, torch.Generator().manual_seed(0))
     fig, ax = plt.subplots(figsize=(3.5, 3.5))
     ax.scatter(sample[:, 0], sample[:, 1], s=4, alpha=0.5)
-    ax.scatter(ring.modes[:, 0], ring.modes[:, 1], marker="x", color="black")
+    ax.scatter(ring.modes[:, 0], ring.modes[:, 1], s=150, facecolors="none", edgecolors="black")
     ax.set(xlim=(-2.6, 2.6), ylim=(-2.6, 2.6), aspect="equal", title=f"{points} samples from 8 modes")
     plt.show()
 

@@ -8,11 +8,10 @@ import os
 
 import jupytext
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from notebook_files import ALL_NOTEBOOKS, EXERCISES, LECTURES, ROOT, SOLUTIONS, cell_sources, name, read
 
-from gan_course.authoring import KERNEL_NAME, make_exercises
+from gan_course.authoring import make_exercises, notebook_client
 
 MAX_NOTEBOOK_BYTES = 3_000_000
 
@@ -92,13 +91,13 @@ def test_exercise_stops_at_the_first_blank_with_a_plain_message(path, monkeypatc
     notebook = read(path)
     first_solution, first_check = [index for _, index in _solution_and_check_cells(notebook)][:2]
     with pytest.raises(CellExecutionError) as raised:
-        NotebookClient(notebook, timeout=300, kernel_name=KERNEL_NAME,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        notebook_client(notebook, path.parent, timeout=300).execute()
     assert raised.value.ename == "NotImplementedError", f"{name(path)} failed with {raised.value.ename}"
     failed = [i for i, c in enumerate(notebook.cells)
               if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
     assert failed and first_solution <= failed[0] <= first_check, (
-        f"{name(path)} stopped at cell {failed}, not at its first blank (cells {first_solution}-{first_check})")
+        f"{name(path)} stopped at cell {failed}, not at its first blank "
+        f"(cells {first_solution}-{first_check})")
     error = next(o for o in notebook.cells[failed[0]].outputs if o.output_type == "error")
     assert len(error.traceback) == 1 and "not implemented yet" in error.traceback[0], error.traceback
 

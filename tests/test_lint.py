@@ -1,0 +1,12 @@
+"""The package, tests and benchmarks pass ruff (the rules are in pyproject.toml)."""
+
+import subprocess
+import sys
+
+from notebook_files import ROOT
+
+
+def test_ruff_finds_nothing():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "gan_course", "tests", "benchmarks"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
