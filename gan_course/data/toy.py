@@ -124,13 +124,15 @@ class GaussianMixture:
         if stds.numel() == 1:
             stds = stds.expand(n_modes)
         if stds.numel() != n_modes or not bool((stds > 0).all()):
-            raise ValueError(f"stds must be one positive number or {n_modes} positive numbers, got {stds.tolist()}.")
+            raise ValueError(f"stds must be one positive number or {n_modes} positive numbers, "
+                             f"got {stds.tolist()}.")
         weights = torch.full((n_modes,), 1.0 / n_modes) if weights is None else weights
         weights = torch.as_tensor(weights, dtype=torch.float64).reshape(-1)
         if weights.numel() != n_modes or not bool((weights > 0).all()):
             raise ValueError(f"weights must be {n_modes} positive numbers, got {weights.tolist()}.")
         if abs(float(weights.sum()) - 1.0) > 1e-6:
-            raise ValueError(f"weights must sum to 1, they sum to {float(weights.sum()):.6g}; divide by their sum.")
+            raise ValueError(f"weights must sum to 1, they sum to {float(weights.sum()):.6g}; "
+                             "divide them by their sum.")
         self.stds, self.weights = stds, weights
         self.components = [Gaussian(m, std=float(s)) for m, s in zip(self.means, stds)]
 
@@ -221,22 +223,101 @@ class SwissRoll:
         raise NotImplementedError("SwissRoll has no closed-form density; use a mixture for exact values.")
 
 
+class Line:
+    """A segment from ``start`` to ``end`` blurred by Gaussian noise (GAN Lab's "line").
+
+    x = a + u (b − a) + σ ε with u ~ U(0, 1) and ε ~ N(0, I). With s the position
+    along the segment (length L) and d the distance across it, the density is
+
+        p(x) = [Φ((L − s)/σ) − Φ(−s/σ)] / L · N(d; 0, σ²).
+    """
+
+    dim = 2
+
+    def __init__(self, start=(-1.5, -1.5), end=(1.5, 1.5), noise: float = 0.05):
+        self.start = torch.as_tensor(start, dtype=torch.float64)
+        self.end = torch.as_tensor(end, dtype=torch.float64)
+        self.length = float((self.end - self.start).norm())
+        if self.length == 0 or noise <= 0:
+            raise ValueError(f"need start != end and noise > 0, got {start}, {end}, {noise}.")
+        self.noise = noise
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        n = _check_sample_size(n)
+        along = torch.rand(n, 1, generator=generator, dtype=torch.float64)
+        blur = torch.randn(n, 2, generator=generator, dtype=torch.float64)
+        return (self.start + along * (self.end - self.start) + self.noise * blur).float()
+
+    def log_prob(self, x) -> Tensor:
+        x = _check_points(x, self.dim)
+        direction = (self.end - self.start) / self.length
+        offset = x.to(torch.float64) - self.start
+        along = offset @ direction
+        across = offset[:, 0] * direction[1] - offset[:, 1] * direction[0]
+        sigma = self.noise
+        inside = (torch.special.ndtr((self.length - along) / sigma)
+                  - torch.special.ndtr(-along / sigma))
+        log_across = -0.5 * (across / sigma) ** 2 - math.log(sigma * math.sqrt(2 * math.pi))
+        return (inside.log() - math.log(self.length) + log_across).float()
+
+
+class DisjointRegions:
+    """Uniform on two separated squares of side ``side`` (GAN Lab's "disjoint").
+
+    p(x) = 1 / (2 side²) inside either square and 0 outside: the supports of p*
+    and of a generator that starts between them do not overlap.
+    """
+
+    dim = 2
+
+    def __init__(self, centres=((-1.5, 0.0), (1.5, 0.0)), side: float = 1.0):
+        self.centres = torch.as_tensor(centres, dtype=torch.float64)
+        distance = float((self.centres[0] - self.centres[1]).abs().max())
+        if side <= 0 or distance < side:
+            raise ValueError(f"need side > 0 and squares that do not overlap, got {centres}, "
+                             f"side={side}.")
+        self.side = side
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        n = _check_sample_size(n)
+        which = torch.randint(0, 2, (n,), generator=generator)
+        within = torch.rand(n, 2, generator=generator, dtype=torch.float64) - 0.5
+        return (self.centres[which] + self.side * within).float()
+
+    def log_prob(self, x) -> Tensor:
+        x = _check_points(x, self.dim).to(torch.float64)
+        inside = ((x[:, None, :] - self.centres).abs() <= self.side / 2).all(-1).any(-1)
+        density = torch.where(inside, 1 / (2 * self.side**2), 0.0)
+        return density.log().float()
+
+
 def log_ratio(p, q, x) -> Tensor:
     """The true log density ratio log r(x) = log p*(x) - log q(x)."""
     return p.log_prob(x) - q.log_prob(x)
 
 
+def single_gaussian() -> Gaussian:
+    """One Gaussian away from the origin, where a fresh generator puts its samples."""
+    return Gaussian([1.0, 1.0], std=0.4)
+
+
+NAMED = {
+    "ring": ring_of_gaussians,
+    "grid": grid_of_gaussians,
+    "moons": TwoMoons,
+    "swiss_roll": SwissRoll,
+    "gaussian": single_gaussian,
+    "line": Line,
+    "disjoint": DisjointRegions,
+}
+"""The toy distributions by name, with their default settings (the lab's data sets)."""
+
+
 def named(name: str, **kwargs):
-    """A toy distribution by name: 'ring', 'grid', 'moons', 'swiss_roll'."""
-    makers = {
-        "ring": ring_of_gaussians,
-        "grid": grid_of_gaussians,
-        "moons": TwoMoons,
-        "swiss_roll": SwissRoll,
-    }
-    if name not in makers:
-        raise ValueError(f"unknown toy distribution {name!r}; choose one of {sorted(makers)}.")
-    return makers[name](**kwargs)
+    """A toy distribution by its name in ``NAMED``; keyword arguments go to its constructor."""
+    if name not in NAMED:
+        raise ValueError(f"unknown toy distribution {name!r}; choose one of {sorted(NAMED)}.")
+    return NAMED[name](**kwargs)
 
 
 __all__: Sequence[str] = [
@@ -246,6 +327,9 @@ __all__: Sequence[str] = [
     "grid_of_gaussians",
     "TwoMoons",
     "SwissRoll",
+    "Line",
+    "DisjointRegions",
+    "NAMED",
     "log_ratio",
     "named",
 ]

@@ -1,0 +1,256 @@
+"""gan_course.widgets: the frame drawer, player, lab and animation export, without a browser.
+
+The runs are fake Histories (tests/fake_history.py), so no GAN is trained here.
+"""
+
+import math
+
+import pytest
+import torch
+from fake_history import FakeGANConfig, fake_train_fn, first_frames, make_fake_history
+from IPython.display import HTML
+from matplotlib.figure import Figure
+
+from gan_course import widgets
+from gan_course.data.toy import DisjointRegions, Line
+from gan_course.widgets import (
+    DATASETS,
+    Lab,
+    Player,
+    draw_frame,
+    export_animation,
+    figure_for,
+    frame_axes,
+    render_png,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_STORED_BYTES = 1.5e6  # for an animation of MAX_ANIMATION_FRAMES frames of two runs
+
+
+# Small runs and a low dpi keep the tests fast; the drawing code is the same.
+SMALL = {"frames": 11, "n_show": 64, "grid_points": 24}
+DPI = 40
+
+
+@pytest.fixture(scope="module")
+def one_run():
+    return make_fake_history(**SMALL)
+
+
+@pytest.fixture(scope="module")
+def two_runs():
+    return [
+        make_fake_history(**SMALL, config=FakeGANConfig(loss="minimax"), speed=0.7),
+        make_fake_history(**SMALL, config=FakeGANConfig(loss="wasserstein", n_disc=5),
+                          disc_is_probability=False, metric_names=("modes_covered", "kl")),
+    ]
+
+
+# --- the player ---------------------------------------------------------------
+
+@pytest.mark.parametrize("runs", [1, 3])
+def test_player_builds_for_one_and_several_runs(runs):
+    histories = [make_fake_history(**SMALL, config=FakeGANConfig(seed=seed))
+                 for seed in range(runs)]
+    player = Player(histories, dpi=DPI)
+    frames = len(histories[0].steps)
+    assert player.play.max == frames - 1
+    assert player.slider.max == frames - 1
+    assert bytes(player.image.value).startswith(PNG_SIGNATURE)
+    assert player.image in player.widget.children
+
+
+def test_moving_the_slider_redraws_the_frame(one_run):
+    player = Player(one_run, dpi=DPI)
+    first = player.image.value
+    player.slider.value = 7
+    assert player.image.value != first
+    assert player.image.value == player.frame_png(7)
+    assert f"step {int(one_run.steps[7]):,}" in player.step_label.value
+
+
+def test_the_play_button_drives_the_slider(one_run):
+    player = Player(one_run, dpi=DPI)
+    player.play.value = 4
+    assert player.slider.value == 4
+    player.speed.value = 10
+    assert player.play.interval == 100
+
+
+def test_toggling_a_layer_redraws_the_frame(one_run):
+    player = Player(one_run, dpi=DPI)
+    with_heatmap = player.image.value
+    player.layer_boxes["heatmap"].value = False
+    assert "heatmap" not in player.layers
+    assert player.image.value != with_heatmap
+
+
+def test_set_step_counts_from_the_end_and_rejects_missing_frames(one_run):
+    player = Player(one_run, dpi=DPI)
+    player.set_step(-1)
+    assert player.slider.value == 10
+    with pytest.raises(IndexError, match="recorded 11 frames"):
+        player.frame_png(11)
+
+
+def test_a_cell_ending_in_a_player_shows_the_widget_and_a_static_frame(two_runs):
+    bundle = Player(two_runs, dpi=DPI)._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "image/png" in bundle  # what a static rendering of the notebook shows
+
+
+# --- draw_frame ----------------------------------------------------------------
+
+def test_draw_frame_without_manifold_or_metrics():
+    bare = make_fake_history(**SMALL, with_manifold=False, metric_names=())
+    fig = figure_for([bare], dpi=DPI)
+    assert render_png(fig, [bare], 3).startswith(PNG_SIGNATURE)
+    assert len(fig.axes) == 2  # the 2D panel and the losses: no metrics row
+    with_metrics = make_fake_history(**SMALL)
+    render_png(figure_for([bare, with_metrics], dpi=DPI), [bare, with_metrics], -1)
+
+
+def test_draw_frame_onto_axes_of_your_own(two_runs):
+    fig = Figure()
+    axes = [fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)]
+    draw_frame(axes, two_runs, 0, layers={"real": True, "fake": True, "heatmap": False})
+    assert "step 0" in axes[0].get_title()
+    assert len(axes[0].images) == 0  # the heatmap was switched off
+    with pytest.raises(ValueError, match="one Axes per run"):
+        draw_frame(axes[:1], two_runs, 0)
+
+
+def test_reused_axes_draw_the_same_frame_as_a_fresh_figure(one_run):
+    layout = frame_axes(figure_for(one_run, dpi=DPI), one_run)
+    render_png(layout, one_run, 10)  # leave another frame behind in the reused axes
+    fresh = render_png(figure_for(one_run, dpi=DPI), one_run, 5)
+    assert render_png(layout, one_run, 5) == fresh
+
+
+def test_metrics_are_drawn_in_rows_of_pairs_known_pairs_first():
+    runs = [make_fake_history(**SMALL, metric_names=("kl", "high_quality")),
+            make_fake_history(**SMALL, metric_names=())]
+    runs[1].metrics = {"modes_covered": runs[0].metrics["kl"], "energy": runs[0].metrics["kl"]}
+    assert widgets.metric_rows(runs) == [("modes_covered", "high_quality"), ("kl",), ("energy",)]
+    fig = figure_for(runs, dpi=DPI)
+    draw_frame(fig, runs, 2)
+    assert len(fig.axes) == 2 * (2 + 2 * 3)  # per run: panel, losses, 3 rows of twin axes
+
+
+def test_runs_that_recorded_different_steps_are_refused(two_runs):
+    shorter = make_fake_history(**{**SMALL, "frames": 6})
+    with pytest.raises(ValueError, match="must record the same steps"):
+        Player([two_runs[0], shorter])
+
+
+def test_unknown_layers_are_refused(two_runs):
+    with pytest.raises(ValueError, match="unknown layers"):
+        draw_frame(figure_for(two_runs), two_runs, 0, layers={"heatmap", "arrows"})
+
+
+# --- the lab -------------------------------------------------------------------
+
+def test_lab_lists_the_datasets_and_the_losses():
+    lab = Lab(train_fn=fake_train_fn(), config_class=FakeGANConfig)
+    assert list(lab.controls["dataset"].options) == list(DATASETS)
+    assert {"ring", "grid", "moons", "swiss_roll", "gaussian", "line", "disjoint"} <= set(DATASETS)
+    assert list(lab.controls["loss"].options) == widgets.gan_loss_names()
+    assert {"minimax", "non_saturating", "wasserstein"} <= set(lab.controls["loss"].options)
+
+
+def test_train_button_trains_with_the_chosen_settings_and_shows_a_player():
+    calls = []
+    lab = Lab(train_fn=fake_train_fn(calls), config_class=FakeGANConfig, dpi=DPI)
+    chosen = {"dataset": "line", "loss": "hinge", "lr_disc": 3e-4, "lr_gen": 2e-4, "n_disc": 5,
+              "n_gen": 2, "noise_dim": 1, "width": 32, "steps": 400, "seed": 7}
+    for name, value in chosen.items():
+        lab.controls[name].value = value
+    progress_seen = []
+    lab.progress.observe(lambda change: progress_seen.append(change["new"]), names="value")
+
+    lab.train_button.click()
+
+    assert lab.status.value.startswith("trained 400 steps"), lab.status.value
+    (call,) = calls
+    assert isinstance(call["data"], Line)
+    assert call["steps"] == 400
+    assert call["progress"] is False  # the lab shows its own progress bar
+    for name in widgets.CONFIG_FIELDS:
+        assert getattr(call["config"], name) == chosen[name]
+    assert len(set(progress_seen)) > 2  # moved during training, not only at the end
+    assert lab.progress.value == lab.progress.max == 400
+    assert bytes(lab.live_image.value).startswith(PNG_SIGNATURE)
+    assert lab.view.children == (lab.player.widget,)
+    assert lab.player.slider.value == lab.player.slider.max  # the end of the run
+    assert lab.history is lab.player.histories[0]
+    assert not lab.train_button.disabled
+
+
+def test_a_failed_training_says_why_next_to_the_button():
+    def failing_train(data, config, steps, callback, progress):
+        raise ValueError("the losses became NaN; lower the learning rates")
+
+    lab = Lab(train_fn=failing_train, config_class=FakeGANConfig)
+    lab.train_button.click()
+    assert "became NaN" in lab.status.value
+    assert not lab.train_button.disabled
+
+
+def test_the_live_figure_draws_a_partial_history():
+    partial = first_frames(make_fake_history(**SMALL), 1)
+    png = render_png(figure_for([partial], dpi=DPI), [partial], -1)
+    assert png.startswith(PNG_SIGNATURE)
+
+
+# --- animations ----------------------------------------------------------------
+
+def test_export_to_jshtml_returns_html_with_the_frames(one_run):
+    html = export_animation(one_run, fmt="jshtml", frames=2)
+    assert isinstance(html, HTML)
+    assert "<img" in html.data and "animation" in html.data.lower()
+    assert html.data.count("data:image/jpeg;base64") == 2
+
+
+def test_export_to_gif_writes_a_small_file(two_runs, tmp_path):
+    frames = 4
+    path = export_animation(two_runs, tmp_path / "run.gif", fmt="gif", frames=frames)
+    data = path.read_bytes()
+    assert data.startswith(b"GIF8")
+    # A few frames keep the test fast; the stored size grows about linearly in frames.
+    assert len(data) / frames * widgets.MAX_ANIMATION_FRAMES < MAX_STORED_BYTES
+
+
+def test_animations_subsample_to_at_most_thirty_frames_keeping_both_ends():
+    indices = widgets.animation_frames(201)
+    assert len(indices) == widgets.MAX_ANIMATION_FRAMES
+    assert indices[0] == 0 and indices[-1] == 200
+    assert widgets.animation_frames(5) == [0, 1, 2, 3, 4]
+    assert widgets.animation_frames(5, frames=[0, -1]) == [0, 4]
+
+
+def test_gif_needs_a_path(two_runs):
+    with pytest.raises(ValueError, match="path="):
+        export_animation(two_runs, fmt="gif")
+
+
+# --- the two new toy distributions (to move to data.toy) -------------------------
+
+@pytest.mark.parametrize("distribution", [Line(), DisjointRegions()])
+def test_new_toy_densities_integrate_to_one_and_match_their_samples(distribution):
+    ticks = torch.linspace(-3, 3, 301)
+    grid_x, grid_y = torch.meshgrid(ticks, ticks, indexing="xy")
+    points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
+    cell_area = float(ticks[1] - ticks[0]) ** 2
+    total = float(distribution.log_prob(points).double().exp().sum()) * cell_area
+    assert math.isclose(total, 1.0, abs_tol=0.02)
+    samples = distribution.sample(2000, generator=torch.Generator().manual_seed(0))
+    assert samples.shape == (2000, 2)
+    assert bool(torch.isfinite(distribution.log_prob(samples)).all())
+
+
+def test_every_lab_dataset_samples_2d_points():
+    for name in DATASETS:
+        assert widgets.make_dataset(name).sample(5).shape == (5, 2)
+    with pytest.raises(ValueError, match="unknown toy distribution"):
+        widgets.make_dataset("spiral")
