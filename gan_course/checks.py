@@ -15,7 +15,7 @@ import math
 import torch
 
 from gan_course import losses
-from gan_course.ratio import bulk_error
+from gan_course.ratio import BULK_TOLERANCE, bulk_error
 
 Tensor = torch.Tensor
 
@@ -152,7 +152,7 @@ def check_bulk_error(function, hidden: bool = False) -> None:
     print(f"✓ `{name}` computes the error in the bulk correctly.")
 
 
-def check_ratio_estimate(estimated: Tensor, true: Tensor, tolerance: float = 0.15) -> None:
+def check_ratio_estimate(estimated: Tensor, true: Tensor, tolerance: float = BULK_TOLERANCE) -> None:
     """Check that a trained classifier's log-ratio estimate is within ``tolerance`` in the bulk."""
     error = bulk_error(estimated, true)
     if not math.isfinite(error) or error > tolerance:

@@ -27,7 +27,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from gan_course.losses import Loss
+from gan_course.losses import Loss, from_registry
 
 Tensor = torch.Tensor
 GANLoss = Callable[[Tensor, Tensor], Loss]
@@ -142,8 +142,4 @@ PROBABILISTIC_DISCRIMINATOR = ("minimax", "non_saturating")
 
 def get_gan_loss(loss: str | GANLoss) -> GANLoss:
     """A GAN loss by name, or the callable itself."""
-    if callable(loss):
-        return loss
-    if loss not in GAN_LOSSES:
-        raise ValueError(f"unknown GAN loss {loss!r}; choose one of {', '.join(GAN_LOSSES)}.")
-    return GAN_LOSSES[loss]
+    return from_registry(GAN_LOSSES, loss, "GAN loss")

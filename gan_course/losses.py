@@ -169,13 +169,18 @@ SCORING_RULES: dict[str, ScoringRule] = {
 STRICTLY_PROPER = ("bernoulli", "brier", "exponential", "spherical")
 
 
+def from_registry(registry: dict, choice, kind: str):
+    """``choice`` itself if it is a function, else ``registry[choice]``; unknown names list the choices."""
+    if callable(choice):
+        return choice
+    if choice not in registry:
+        raise ValueError(f"unknown {kind} {choice!r}; choose one of {', '.join(registry)}.")
+    return registry[choice]
+
+
 def get_scoring_rule(rule: str | ScoringRule) -> ScoringRule:
     """A scoring rule by name, or the callable itself."""
-    if callable(rule):
-        return rule
-    if rule not in SCORING_RULES:
-        raise ValueError(f"unknown scoring rule {rule!r}; choose one of {', '.join(SCORING_RULES)}.")
-    return SCORING_RULES[rule]
+    return from_registry(SCORING_RULES, rule, "scoring rule")
 
 
 def prior_log_odds(prior: float) -> float:

@@ -98,6 +98,11 @@ BULK_THRESHOLD = 3.0
 between about 5% and 95%, so a classifier sees samples of both."""
 
 
+BULK_TOLERANCE = 0.15
+"""Nats: the mean |log r̂ - log r| over the bulk that a ratio estimator must reach
+in lesson 01 (a strictly proper rule reaches about 0.06 there)."""
+
+
 def in_bulk(true_log_ratio: Tensor, threshold: float = BULK_THRESHOLD) -> Tensor:
     """Boolean mask of the points in the bulk, |log r(x)| ≤ threshold."""
     return true_log_ratio.abs() <= threshold

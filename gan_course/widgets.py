@@ -31,7 +31,6 @@ mean the same training step in every panel.
 from __future__ import annotations
 
 import base64
-import importlib
 import io
 import math
 import numbers
@@ -49,7 +48,9 @@ from matplotlib.ticker import MaxNLocator
 
 from gan_course.config import budget
 from gan_course.data import toy
+from gan_course.gan_losses import GAN_LOSSES
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR
+from gan_course.train import GANConfig, train
 
 LAYERS = ("heatmap", "manifold", "real", "fake", "gradients")  # also the drawing order
 DEFAULT_LAYERS = frozenset(LAYERS)
@@ -69,7 +70,6 @@ METRIC_COLOURS = {"modes_covered": "tab:green", "high_quality": "tab:purple",
 # second on the right one, each with its own scale (a count of modes and a
 # fraction of samples, or an unbounded KL and a JS bounded by log 2).
 METRIC_PAIRS = (("modes_covered", "high_quality"), ("kl", "js"))
-FALLBACK_LOSS_NAMES = ["minimax", "non_saturating", "least_squares", "hinge", "wasserstein"]
 
 
 def _pale(colour: str, amount: float) -> tuple:
@@ -577,29 +577,6 @@ class Player:
 
 
 # ---------------------------------------------------------------------------
-# Data sets for the lab: every named toy distribution
-# ---------------------------------------------------------------------------
-
-DATASETS = toy.NAMED
-
-
-def make_dataset(name: str):
-    """A toy distribution by its name in ``toy.NAMED``."""
-    return toy.named(name)
-
-
-def gan_loss_names() -> list[str]:
-    """The names in ``gan_course.gan_losses.GAN_LOSSES``, or the standard five before it exists."""
-    try:
-        module = importlib.import_module("gan_course.gan_losses")
-    except ModuleNotFoundError as error:
-        if error.name != "gan_course.gan_losses":
-            raise  # the module exists but something it imports is missing
-        return list(FALLBACK_LOSS_NAMES)
-    return list(module.GAN_LOSSES)
-
-
-# ---------------------------------------------------------------------------
 # The lab
 # ---------------------------------------------------------------------------
 
@@ -631,10 +608,10 @@ class Lab:
         self.history = None
         self.player = None
         self._last_live_draw = -math.inf
-        loss_names = gan_loss_names()
+        loss_names = list(GAN_LOSSES)
         wide = {"style": {"description_width": "90px"}, "layout": widgets.Layout(width="320px")}
         self.controls = {
-            "dataset": widgets.Dropdown(options=list(DATASETS), value="ring", description="data",
+            "dataset": widgets.Dropdown(options=list(toy.NAMED), value="ring", description="data",
                                         **wide),
             "loss": widgets.Dropdown(
                 options=loss_names, description="loss", **wide,
@@ -672,10 +649,10 @@ class Lab:
 
     def train(self):
         """Train with the current settings, show the run in a Player, return its History."""
-        train_fn = self._train_fn or _import_from_train("train")
-        config_class = self._config_class or _import_from_train("GANConfig")
+        train_fn = self._train_fn or train
+        config_class = self._config_class or GANConfig
         config = config_class(**self.config_settings())
-        data = make_dataset(self.controls["dataset"].value)
+        data = toy.named(self.controls["dataset"].value)
         steps = self.controls["steps"].value
 
         self.progress.max, self.progress.value = steps, 0
@@ -724,11 +701,6 @@ class Lab:
         from IPython.display import display
 
         display(self._repr_mimebundle_(), raw=True)
-
-
-def _import_from_train(name: str):
-    """``gan_course.train.<name>``, imported only when the lab first trains."""
-    return getattr(importlib.import_module("gan_course.train"), name)
 
 
 # ---------------------------------------------------------------------------
@@ -784,7 +756,7 @@ def export_animation(histories, path=None, fmt: str = "jshtml", frames=None, dpi
 
 
 __all__ = [
-    "LAYERS", "DEFAULT_LAYERS", "DATASETS", "draw_frame",
+    "LAYERS", "DEFAULT_LAYERS", "draw_frame",
     "draw_panel", "figure_for", "render_png", "run_label", "check_same_steps", "Player",
-    "Lab", "make_dataset", "gan_loss_names", "export_animation",
+    "Lab", "export_animation",
 ]

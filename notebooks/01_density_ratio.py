@@ -188,7 +188,7 @@ classifiers = {name: ratio.fit_ratio_classifier(real, fake, rule=name, steps=ste
 estimates_test = {name: c.log_ratio(test) for name, c in classifiers.items()}
 
 # %%
-TOLERANCE = 0.15  # nats: the mean |log r̂ - log r| a ratio estimator must reach in the bulk
+TOLERANCE = ratio.BULK_TOLERANCE  # 0.15 nats: the mean |log r̂ - log r| to reach in the bulk
 half = len(test) // 2  # first half of `test` is real, second half simulated
 bayes_labels = true_test > 0  # the Bayes decision: say "real" where r > 1
 bayes_error = losses.misclassification(true_test[:half], true_test[half:]).discriminator.item()

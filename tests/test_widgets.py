@@ -12,9 +12,9 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from gan_course import widgets
-from gan_course.data.toy import DisjointRegions, Line
+from gan_course.data.toy import NAMED, DisjointRegions, Line, named
+from gan_course.gan_losses import GAN_LOSSES
 from gan_course.widgets import (
-    DATASETS,
     Lab,
     Player,
     draw_frame,
@@ -153,9 +153,9 @@ def test_unknown_layers_are_refused(two_runs):
 
 def test_lab_lists_the_datasets_and_the_losses():
     lab = Lab(train_fn=fake_train_fn(), config_class=FakeGANConfig)
-    assert list(lab.controls["dataset"].options) == list(DATASETS)
-    assert {"ring", "grid", "moons", "swiss_roll", "gaussian", "line", "disjoint"} <= set(DATASETS)
-    assert list(lab.controls["loss"].options) == widgets.gan_loss_names()
+    assert list(lab.controls["dataset"].options) == list(NAMED)
+    assert {"ring", "grid", "moons", "swiss_roll", "gaussian", "line", "disjoint"} <= set(NAMED)
+    assert list(lab.controls["loss"].options) == list(GAN_LOSSES)
     assert {"minimax", "non_saturating", "wasserstein"} <= set(lab.controls["loss"].options)
 
 
@@ -250,7 +250,7 @@ def test_new_toy_densities_integrate_to_one_and_match_their_samples(distribution
 
 
 def test_every_lab_dataset_samples_2d_points():
-    for name in DATASETS:
-        assert widgets.make_dataset(name).sample(5).shape == (5, 2)
+    for name in NAMED:
+        assert named(name).sample(5).shape == (5, 2)
     with pytest.raises(ValueError, match="unknown toy distribution"):
-        widgets.make_dataset("spiral")
+        named("spiral")
