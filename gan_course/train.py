@@ -80,7 +80,15 @@ class GANConfig:
     seed: seeds the run's weights, its data and noise batches, and its display samples.
     penalty: None or a function penalty(discriminator, real, fake) -> scalar added to
         the discriminator's loss, where discriminator maps points (B, 2) to logits (B, 1)
-        (gradient penalties, weight-clipping surrogates; see lessons 05 and 08).
+        (gradient penalties; see ``gan_course.penalties`` and lessons 05 and 08). If the
+        penalty also has a method ``project(parameters)``, the loop calls it on the
+        discriminator's parameters after every discriminator update (weight clipping
+        projects them onto [-c, c]).
+    sample_loss: None, or a function sample_loss(real, fake) -> scalar that the generator
+        minimises directly, with no discriminator (moment matching: a GMMN minimises an
+        MMD², lesson 03). Use it with n_disc=0. If it has a method
+        ``witness(real, fake, points)``, the History's ``disc`` records that witness
+        function on the grid instead of the (unused) discriminator.
     """
 
     loss: str | GANLoss = "non_saturating"
@@ -98,6 +106,7 @@ class GANConfig:
     seed: int = 0
     penalty: Callable | None = None
     gen_loss_name: str | GANLoss | None = None
+    sample_loss: Callable | None = None
 
     def __post_init__(self):
         get_gan_loss(self.loss)  # raises for an unknown name, listing the choices
@@ -113,10 +122,11 @@ class GANConfig:
                              "the usual GAN choice is (0.5, 0.999).")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose 'adam' or 'sgd'.")
-        for name in ("n_disc", "n_gen", "noise_dim", "width", "batch_size"):
+        for name in ("n_gen", "noise_dim", "width", "batch_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        self._check_updates()
         if isinstance(self.depth, bool) or not isinstance(self.depth, int) or self.depth < 0:
             raise ValueError(f"depth must be an integer >= 0, got {self.depth!r}.")
         if self.activation not in ACTIVATIONS:
@@ -126,9 +136,25 @@ class GANConfig:
             raise ValueError("penalty must be None or a function "
                              "penalty(discriminator, real, fake) -> scalar.")
 
+    def _check_updates(self) -> None:
+        if isinstance(self.n_disc, bool) or not isinstance(self.n_disc, int) or self.n_disc < 0:
+            raise ValueError(f"n_disc must be an integer >= 0, got {self.n_disc!r}.")
+        if self.sample_loss is None and self.n_disc == 0:
+            raise ValueError("n_disc=0 trains no discriminator, so the generator would have no "
+                             "loss; use n_disc >= 1, or give a sample_loss (moment matching).")
+        if self.sample_loss is not None:
+            if not callable(self.sample_loss):
+                raise ValueError("sample_loss must be None or a function sample_loss(real, fake) "
+                                 "-> scalar.")
+            if self.n_disc != 0:
+                raise ValueError("a generator with a sample_loss ignores the discriminator: "
+                                 "set n_disc=0 so that none is trained.")
+
     @property
     def disc_is_probability(self) -> bool:
         """True when D_φ = σ(l) is a classifier's probability (minimax, non_saturating)."""
+        if self.sample_loss is not None:
+            return False
         probabilistic = [GAN_LOSSES[name] for name in PROBABILISTIC_DISCRIMINATOR]
         return get_gan_loss(self.loss) in probabilistic
 
@@ -137,6 +163,9 @@ def _check_batch(configs) -> list[GANConfig]:
     configs = list(configs)
     if not configs or not all(isinstance(c, GANConfig) for c in configs):
         raise ValueError("pass a non-empty list of GANConfig objects.")
+    if len({c.sample_loss is None for c in configs}) > 1:
+        raise ValueError("either every configuration of one batch has a sample_loss or none "
+                         "has; train moment-matching generators in their own train_batch call.")
     for field in SHARED_FIELDS:
         values = [getattr(c, field) for c in configs]
         if len(set(values)) > 1:
@@ -257,12 +286,18 @@ class _Recorder:
             logits = discriminator(self.grid_points.expand(k, -1, -1))
             for run, config in enumerate(self.configs):
                 values = torch.sigmoid(logits[run]) if config.disc_is_probability else logits[run]
+                witness = getattr(config.sample_loss, "witness", None)
+                if witness is not None:
+                    values = witness(self.real_show[run], self.fake[run, t], self.grid_points)
                 self.disc[run, t] = values.reshape(self.grid_x.shape)
             if self.manifold is not None:
                 self.manifold[:, t] = generator(self.manifold_noise.expand(k, -1, -1))
             samples = generator(self.noise_metric)
-        self.fake_grad[:, t] = generator_push(discriminator, self.real_show, self.fake[:, t],
-                                              gen_loss_fns)
+        if self.configs[0].sample_loss is not None:
+            self.fake_grad[:, t] = sample_loss_push(self.configs, self.real_show, self.fake[:, t])
+        else:
+            self.fake_grad[:, t] = generator_push(discriminator, self.real_show, self.fake[:, t],
+                                                  gen_loss_fns)
         for run in range(k):
             for name, value in self._metrics(samples[run]).items():
                 self.metrics[name][run, t] = value
@@ -354,6 +389,18 @@ def generator_push(discriminator: BatchedMLP, real: Tensor, fake: Tensor,
     logits_fake = discriminator(fake)
     total = sum(loss_fn(logits_real[k], logits_fake[k]).generator
                 for k, loss_fn in enumerate(gen_loss_fns))
+    (gradient,) = torch.autograd.grad(total, fake)
+    return -gradient * fake.shape[1]
+
+
+def sample_loss_push(configs: list[GANConfig], real: Tensor, fake: Tensor) -> Tensor:
+    """−∇_x ℓ(x) at every fake x for generators trained by a sample loss: (K, n, 2).
+
+    Like ``generator_push``, n times the gradient of the batch loss, so that the
+    arrows are per-sample pushes.
+    """
+    fake = fake.detach().requires_grad_(True)
+    total = sum(config.sample_loss(real[k], fake[k]) for k, config in enumerate(configs))
     (gradient,) = torch.autograd.grad(total, fake)
     return -gradient * fake.shape[1]
 
@@ -472,7 +519,17 @@ def discriminator_update(generator, discriminator, optimizer, loss_fns, penaltie
         per_run.append(loss)
     per_run = torch.stack(per_run)
     optimizer.step(torch.autograd.grad(per_run.sum(), optimizer.params))
+    project_parameters(discriminator, penalties)
     return per_run.detach(), logits_real.detach()
+
+
+@torch.no_grad()
+def project_parameters(discriminator: BatchedMLP, penalties) -> None:
+    """Let each run's penalty constrain its own slice of the weights (weight clipping)."""
+    for k, penalty in enumerate(penalties):
+        project = getattr(penalty, "project", None)
+        if project is not None:
+            project([parameter[k] for parameter in discriminator.parameters()])
 
 
 def generator_update(generator, discriminator, optimizer, gen_loss_fns, logits_real, noise):
@@ -484,6 +541,16 @@ def generator_update(generator, discriminator, optimizer, gen_loss_fns, logits_r
     logits_fake = discriminator(generator(noise))
     per_run = torch.stack([loss_fn(logits_real[k], logits_fake[k]).generator
                            for k, loss_fn in enumerate(gen_loss_fns)])
+    # gradients for θ only: autograd skips D's weight gradients, which G's update never uses
+    optimizer.step(torch.autograd.grad(per_run.sum(), optimizer.params))
+    return per_run.detach()
+
+
+def sample_loss_update(generator, optimizer, configs, real, noise):
+    """One update of every G_θk on Σ_k sample_loss_k(real_k, G_θk(z)) (moment matching)."""
+    fake = generator(noise)
+    per_run = torch.stack([config.sample_loss(real[k], fake[k])
+                           for k, config in enumerate(configs)])
     # gradients for θ only: autograd skips D's weight gradients, which G's update never uses
     optimizer.step(torch.autograd.grad(per_run.sum(), optimizer.params))
     return per_run.detach()
@@ -585,8 +652,13 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
                 generator, discriminator, disc_optimizer, loss_fns, penalties, real, noise)
         for _ in range(shared.n_gen):
             noise = _noise_batch(rngs, shared.batch_size, shared.noise_dim)
-            recorder.loss_gen[:, step - 1] = generator_update(
-                generator, discriminator, gen_optimizer, gen_loss_fns, logits_real, noise)
+            if shared.sample_loss is not None:
+                real = _real_batch(data, rngs, shared.batch_size)
+                recorder.loss_gen[:, step - 1] = sample_loss_update(
+                    generator, gen_optimizer, configs, real, noise)
+            else:
+                recorder.loss_gen[:, step - 1] = generator_update(
+                    generator, discriminator, gen_optimizer, gen_loss_fns, logits_real, noise)
         if step != record_steps[frame]:
             continue
         # checking for NaN only at records keeps the step itself free of extra work

@@ -117,7 +117,7 @@ def test_plain_display_shows_one_line_for_course_errors_only():
             self.shown.append("full traceback")
 
     shell = RecordingShell()
-    plain = checks._failed("answer differs")
-    checks._show_plainly(shell, type(plain), plain, None)
-    checks._show_plainly(shell, ValueError, ValueError("a bug"), None)
+    plain = checks.core.failed("answer differs")
+    checks.core.show_plainly(shell, type(plain), plain, None)
+    checks.core.show_plainly(shell, ValueError, ValueError("a bug"), None)
     assert shell.shown == [["CheckFailed: answer differs"], "full traceback"]

@@ -157,6 +157,64 @@ def test_penalty_is_added_to_the_discriminator_loss():
     assert first[1] == pytest.approx(first[0] + 5.0, abs=1e-5)
 
 
+class ClipAt:
+    """A penalty-hook object like weight clipping: no loss term, a projection after each update."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def __call__(self, discriminator, real, fake):
+        return torch.zeros(())
+
+    def project(self, parameters):
+        for parameter in parameters:
+            parameter.clamp_(-self.c, self.c)
+
+
+def test_a_penalty_with_project_constrains_only_its_own_run():
+    clipped, free = train_batch(RING, [GANConfig(penalty=ClipAt(0.01), **SMALL), GANConfig(**SMALL)],
+                                5, record_every=5, n_show=N_SHOW, grid_size=GRID, progress=False)
+    clipped_weights = torch.cat([p.flatten() for p in clipped.discriminator.parameters()])
+    free_weights = torch.cat([p.flatten() for p in free.discriminator.parameters()])
+    assert float(clipped_weights.abs().max()) <= 0.01 + 1e-7
+    assert float(free_weights.abs().max()) > 0.1
+
+
+def mean_matching(real, fake):
+    """A toy moment-matching loss: the squared distance between the batch means."""
+    return ((real.mean(dim=0) - fake.mean(dim=0)) ** 2).sum()
+
+
+def test_a_sample_loss_trains_the_generator_without_a_discriminator():
+    data = toy.Gaussian([2.0, -1.0], std=0.5)
+    config = GANConfig(sample_loss=mean_matching, n_disc=0, lr_gen=1e-2, **SMALL)
+    history = quick_train(config, steps=500, data=data, record_every=250)
+    assert torch.allclose(history.final_samples(2000).mean(dim=0), torch.tensor([2.0, -1.0]),
+                          atol=0.15)
+    assert float(history.losses["gen"][-20:].mean()) < 0.05
+    assert bool((history.losses["disc"] == 0).all())  # no discriminator was trained
+    # the recorded push is −∇ of the per-sample loss: towards the data's mean
+    push = history.fake_grad[0].mean(dim=0)
+    towards = torch.tensor([2.0, -1.0]) - history.fake[0].mean(dim=0)
+    assert float(push @ towards) > 0
+
+
+def test_a_sample_loss_with_a_witness_records_it_as_the_heatmap():
+    def loss(real, fake):
+        return mean_matching(real, fake)
+
+    loss.witness = lambda real, fake, points: points[:, 0] * 0 + 7.0
+    history = quick_train(GANConfig(sample_loss=loss, n_disc=0, **SMALL), steps=5)
+    assert bool((history.disc == 7.0).all())
+    assert not history.disc_is_probability
+
+
+def test_sample_losses_and_discriminators_are_not_mixed_in_one_batch():
+    with pytest.raises(ValueError, match="every configuration of one batch has a sample_loss"):
+        train_batch(RING, [GANConfig(sample_loss=mean_matching, n_disc=0, **SMALL),
+                           GANConfig(**SMALL)], 5, progress=False)
+
+
 def test_sgd_optimizer_runs():
     h = quick_train(GANConfig(optimizer="sgd", lr_disc=0.05, lr_gen=0.05, **SMALL), steps=10)
     assert bool(torch.isfinite(h.losses["disc"]).all())
@@ -275,7 +333,9 @@ def test_real_divergence_is_caught():
     (dict(lr_disc=0.0), "lr_disc must be a positive number"),
     (dict(betas=(0.5, 1.0)), "betas must be two numbers in"),
     (dict(optimizer="rmsprop"), "choose 'adam' or 'sgd'"),
-    (dict(n_disc=0), "n_disc must be a positive integer"),
+    (dict(n_disc=0), "n_disc=0 trains no discriminator"),
+    (dict(n_disc=-1), "n_disc must be an integer >= 0"),
+    (dict(sample_loss=lambda real, fake: 0.0), "set n_disc=0"),
     (dict(activation="gelu"), "unknown activation"),
 ])
 def test_bad_configs_get_clear_errors(fields, message):

@@ -1,0 +1,100 @@
+"""What every check shares: the failure type, calling the learner's code, plain display.
+
+A check compares the learner's function with the course's reference on fixed
+inputs. It prints one line when the answer is right. When it is wrong, it
+raises :class:`CheckFailed` with one plain sentence: what differs, on which
+input, and a hint. When the task is still blank, it raises
+``NotImplementedError`` saying so. In a notebook these show as that one
+sentence, not as a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from gan_course import losses
+
+Tensor = torch.Tensor
+
+
+class CheckFailed(AssertionError):
+    """A learner's answer differs from the reference."""
+
+
+def plain(error: BaseException) -> BaseException:
+    error.gan_course_plain = True  # shown without a traceback in IPython
+    return error
+
+
+def not_implemented(name: str) -> NotImplementedError:
+    return plain(NotImplementedError(
+        f"`{name}` is not implemented yet: replace `raise NotImplementedError()` with your code, "
+        "run that cell, then run this check again."))
+
+
+def failed(message: str) -> CheckFailed:
+    return plain(CheckFailed(message))
+
+
+def call(function, name: str, *args):
+    """Call the learner's function, turning its crashes into one sentence."""
+    try:
+        return function(*args)
+    except NotImplementedError:
+        raise not_implemented(name) from None
+    except Exception as error:  # the learner's code, any failure
+        raise failed(f"`{name}` raised {type(error).__name__}: {error} "
+                      f"(inputs: {describe(args)}).") from None
+
+
+def describe(args) -> str:
+    parts = []
+    for arg in args:
+        if torch.is_tensor(arg):
+            parts.append(f"tensor({[round(v, 3) for v in arg.flatten().tolist()]})")
+        else:
+            parts.append(repr(arg))
+    return ", ".join(parts)
+
+
+def as_number(value, name: str) -> float:
+    if isinstance(value, losses.Loss):
+        value = value.discriminator
+    if torch.is_tensor(value):
+        if value.numel() != 1:
+            raise failed(f"`{name}` returned a tensor of shape {tuple(value.shape)}; "
+                          "it should return one number: average over the samples with .mean().")
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    raise failed(f"`{name}` returned {type(value).__name__}; it should return a scalar tensor.")
+
+
+def close(got: float, expected: float, tolerance: float = 1e-4) -> bool:
+    return math.isfinite(got) and abs(got - expected) <= tolerance * max(1.0, abs(expected))
+
+
+def show_plainly(shell, etype, value, tb, tb_offset=None):
+    """IPython handler: one sentence for the course's check messages, a traceback otherwise.
+
+    IPython ignores a custom handler's return value, so the handler displays the
+    error itself; ``_showtraceback`` is what the kernel uses to send an error.
+    """
+    if getattr(value, "gan_course_plain", False):
+        shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+    else:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+
+def install_plain_display() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.set_custom_exc((CheckFailed, NotImplementedError), show_plainly)
+
+
