@@ -51,6 +51,8 @@ MANIFOLD_POINTS = {1: (200,), 2: (20, 20)}
 # Records per run when record_every is not given: enough for a smooth animation,
 # few enough to keep stored notebooks small.
 DEFAULT_FRAMES = 50
+# Steps whose data and noise batches are drawn at once (see _Draws).
+CHUNK_STEPS = 64
 
 # Within one train_batch call these must be equal: they fix the shapes of the
 # stacked tensors or the schedule of updates.
@@ -499,6 +501,91 @@ def _noise_batch(rngs, n: int, noise_dim: int) -> Tensor:
     return torch.stack([torch.randn(n, noise_dim, generator=rng) for rng in rngs])
 
 
+class _Draws:
+    """The data and noise batches of the coming steps, drawn CHUNK_STEPS steps at a time.
+
+    Drawing one batch per run per update costs K small sampling calls each time,
+    which dominates the step of small networks; drawing a chunk of steps at once
+    costs the same few calls per chunk. Run k still draws only from its own
+    generator, in an order that does not depend on the other runs.
+    """
+
+    def __init__(self, data, rngs, config: GANConfig):
+        self.data, self.rngs, self.config = data, rngs, config
+        self.updates_per_step = config.n_disc + config.n_gen
+        self.real_per_step = config.n_disc + (config.n_gen if config.sample_loss is not None else 0)
+        self.position = CHUNK_STEPS  # empty: the first call draws
+
+    def next_step(self) -> tuple[list[Tensor], list[Tensor]]:
+        """The real batches and noise batches of one step, each (K, batch, ·)."""
+        if self.position == CHUNK_STEPS:
+            self._draw_chunk()
+        step = self.position
+        self.position += 1
+        real = [self.real[:, step, i] for i in range(self.real_per_step)]
+        noise = [self.noise[:, step, i] for i in range(self.updates_per_step)]
+        return real, noise
+
+    def _draw_chunk(self) -> None:
+        batch, noise_dim = self.config.batch_size, self.config.noise_dim
+        n_real = CHUNK_STEPS * self.real_per_step * batch
+        real = _real_batch(self.data, self.rngs, n_real) if n_real else torch.zeros(
+            len(self.rngs), 0, 2)
+        noise = _noise_batch(self.rngs, CHUNK_STEPS * self.updates_per_step * batch, noise_dim)
+        self.real = real.reshape(len(self.rngs), CHUNK_STEPS, self.real_per_step, batch, 2)
+        self.noise = noise.reshape(len(self.rngs), CHUNK_STEPS, self.updates_per_step, batch,
+                                   noise_dim)
+        self.position = 0
+
+
+def _per_run_losses(loss_fns, which: str, logits_real: Tensor, logits_fake: Tensor) -> Tensor:
+    """(K,): run k's ``loss_fns[k](logits_real[k], logits_fake[k]).<which>``.
+
+    Runs that share a loss function are evaluated in one call, vectorised over
+    the runs with torch.func.vmap, instead of one call per run. A loss that vmap
+    cannot vectorise (Python control flow on values) is called run by run.
+    """
+    losses = [None] * len(loss_fns)
+    for loss_fn, runs in _runs_by_function(loss_fns).items():
+        index = torch.tensor(runs)
+        values = _vectorised(loss_fn, which)(logits_real[index], logits_fake[index])
+        for position, run in enumerate(runs):
+            losses[run] = values[position]
+    return torch.stack(losses)
+
+
+def _runs_by_function(loss_fns) -> dict:
+    groups: dict = {}
+    for run, loss_fn in enumerate(loss_fns):
+        groups.setdefault(loss_fn, []).append(run)
+    return groups
+
+
+_VECTORISED: dict = {}
+
+
+def _vectorised(loss_fn, which: str) -> Callable:
+    key = (loss_fn, which)
+    if key not in _VECTORISED:
+        def one_run(logits_real, logits_fake):
+            return getattr(loss_fn(logits_real, logits_fake), which)
+
+        vectorised = torch.func.vmap(one_run)
+
+        def run_all(logits_real, logits_fake):
+            try:
+                return vectorised(logits_real, logits_fake)
+            except Exception:  # not vmap-able: fall back to one call per run
+                _VECTORISED[key] = run_one_by_one
+                return run_one_by_one(logits_real, logits_fake)
+
+        def run_one_by_one(logits_real, logits_fake):
+            return torch.stack([one_run(real, fake) for real, fake in zip(logits_real, logits_fake)])
+
+        _VECTORISED[key] = run_all
+    return _VECTORISED[key]
+
+
 def discriminator_update(generator, discriminator, optimizer, loss_fns, penalties, real, noise):
     """One update of every D_φk on Σ_k L_D^k; returns the per-run losses and real logits.
 
@@ -511,13 +598,13 @@ def discriminator_update(generator, discriminator, optimizer, loss_fns, penaltie
     # one forward pass over real and fake together: no layer mixes samples
     logits = discriminator(torch.cat([real, fake], dim=1))
     logits_real, logits_fake = logits[:, :batch], logits[:, batch:]
-    per_run = []
-    for k, (loss_fn, penalty) in enumerate(zip(loss_fns, penalties)):
-        loss = loss_fn(logits_real[k], logits_fake[k]).discriminator
-        if penalty is not None:
-            loss = loss + penalty(partial(discriminator.run, k), real[k], fake[k])
-        per_run.append(loss)
-    per_run = torch.stack(per_run)
+    per_run = _per_run_losses(loss_fns, "discriminator", logits_real, logits_fake)
+    penalty_terms = [penalty(partial(discriminator.run, k), real[k], fake[k])
+                     for k, penalty in enumerate(penalties) if penalty is not None]
+    if penalty_terms:
+        penalised = torch.tensor([penalty is not None for penalty in penalties])
+        per_run = per_run.index_put((penalised.nonzero().squeeze(1),),
+                                    per_run[penalised] + torch.stack(penalty_terms))
     optimizer.step(torch.autograd.grad(per_run.sum(), optimizer.params))
     project_parameters(discriminator, penalties)
     return per_run.detach(), logits_real.detach()
@@ -539,8 +626,7 @@ def generator_update(generator, discriminator, optimizer, gen_loss_fns, logits_r
     discriminator's last batch) only fills the loss functions' signature.
     """
     logits_fake = discriminator(generator(noise))
-    per_run = torch.stack([loss_fn(logits_real[k], logits_fake[k]).generator
-                           for k, loss_fn in enumerate(gen_loss_fns)])
+    per_run = _per_run_losses(gen_loss_fns, "generator", logits_real, logits_fake)
     # gradients for θ only: autograd skips D's weight gradients, which G's update never uses
     optimizer.step(torch.autograd.grad(per_run.sum(), optimizer.params))
     return per_run.detach()
@@ -644,18 +730,18 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
     recorder.record(0, generator, discriminator, gen_loss_fns)
     frame, checked = 1, 0
     bar = tqdm(range(1, steps + 1), disable=not progress, desc=f"training {len(configs)} GAN(s)")
+    draws = _Draws(data, rngs, shared)
     for step in bar:
-        for _ in range(shared.n_disc):
-            real = _real_batch(data, rngs, shared.batch_size)
-            noise = _noise_batch(rngs, shared.batch_size, shared.noise_dim)
+        real_batches, noise_batches = draws.next_step()
+        for update in range(shared.n_disc):
             recorder.loss_disc[:, step - 1], logits_real = discriminator_update(
-                generator, discriminator, disc_optimizer, loss_fns, penalties, real, noise)
-        for _ in range(shared.n_gen):
-            noise = _noise_batch(rngs, shared.batch_size, shared.noise_dim)
+                generator, discriminator, disc_optimizer, loss_fns, penalties,
+                real_batches[update], noise_batches[update])
+        for update in range(shared.n_gen):
+            noise = noise_batches[shared.n_disc + update]
             if shared.sample_loss is not None:
-                real = _real_batch(data, rngs, shared.batch_size)
                 recorder.loss_gen[:, step - 1] = sample_loss_update(
-                    generator, gen_optimizer, configs, real, noise)
+                    generator, gen_optimizer, configs, real_batches[update], noise)
             else:
                 recorder.loss_gen[:, step - 1] = generator_update(
                     generator, discriminator, gen_optimizer, gen_loss_fns, logits_real, noise)
