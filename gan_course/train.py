@@ -395,6 +395,24 @@ def generator_push(discriminator: BatchedMLP, real: Tensor, fake: Tensor,
     return -gradient * fake.shape[1]
 
 
+def generator_gradient_norm(generator: nn.Module, discriminator: nn.Module, loss: str | GANLoss,
+                            noise: Tensor) -> float:
+    """‖∇_θ L_G(θ)‖₂, the norm of the generator's gradient over all its parameters.
+
+    L_G is ``loss``'s generator objective on the fakes G_θ(z) for the given noise,
+    with the discriminator held fixed. Lesson 04 compares the saturating
+    (``"minimax"``, L_G = E_z[log(1 − D(G(z)))]) and the non-saturating
+    (L_G = −E_z[log D(G(z))]) objectives when D(G(z)) ≪ 1.
+    """
+    loss_fn = get_gan_loss(loss)
+    parameters = [p for p in generator.parameters() if p.requires_grad]
+    logits_fake = discriminator(generator(noise)).squeeze(-1)
+    # generator losses use only the fakes; the real logits fill the signature
+    objective = loss_fn(logits_fake.detach(), logits_fake).generator
+    gradients = torch.autograd.grad(objective, parameters)
+    return float(torch.sqrt(sum((g**2).sum() for g in gradients)))
+
+
 def sample_loss_push(configs: list[GANConfig], real: Tensor, fake: Tensor) -> Tensor:
     """−∇_x ℓ(x) at every fake x for generators trained by a sample loss: (K, n, 2).
 
@@ -782,5 +800,5 @@ def train(data, config: GANConfig, steps: int, record_every: int | None = None, 
                        callback=batch_callback)[0]
 
 
-__all__ = ["GANConfig", "History", "train", "train_batch", "StackedAdam", "StackedSGD",
-           "default_extent", "SHARED_FIELDS"]
+__all__ = ["GANConfig", "History", "train", "train_batch", "generator_gradient_norm", "StackedAdam",
+           "StackedSGD", "default_extent", "SHARED_FIELDS"]

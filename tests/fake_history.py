@@ -27,6 +27,7 @@ class FakeGANConfig:
     n_gen: int = 1
     noise_dim: int = 2
     width: int = 64
+    depth: int = 2
     seed: int = 0
 
 

@@ -10,7 +10,15 @@ from gan_course.data import toy
 from gan_course.gan_losses import least_squares, non_saturating
 from gan_course.losses import Loss
 from gan_course.models.toy import BatchedMLP, mlp
-from gan_course.train import CHUNK_STEPS, METRIC_SAMPLES, GANConfig, History, train, train_batch
+from gan_course.train import (
+    CHUNK_STEPS,
+    METRIC_SAMPLES,
+    GANConfig,
+    History,
+    generator_gradient_norm,
+    train,
+    train_batch,
+)
 
 RING = toy.ring_of_gaussians()
 # Small networks and batches: these tests check the loop, not GAN quality.
@@ -407,3 +415,37 @@ def test_from_mlps_checks_the_networks_match():
         BatchedMLP.from_mlps([mlp(2, 1, 8, activation="relu"), mlp(2, 1, 8, activation="tanh")])
     with pytest.raises(ValueError, match=r"expected inputs of shape \(K=2, B, 2\)"):
         BatchedMLP(2, 2, 1)(torch.zeros(3, 5, 2))
+
+
+# --------------------------------------------------------------------------- generator gradients
+
+
+def test_generator_gradient_norm_matches_the_closed_form_for_a_shift_and_a_linear_critic():
+    # G(z) = z + b (only b trains) and l(x) = a·x + c: ∂l/∂b = a for every sample, so
+    # ∇_b E[log(1 − σ(l))] = −E[σ(l)] a and ∇_b E[−log σ(l)] = −E[1 − σ(l)] a.
+    generator = torch.nn.Linear(2, 2)
+    discriminator = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        generator.weight.copy_(torch.eye(2))
+        generator.bias.copy_(torch.tensor([0.5, -1.0]))
+        discriminator.weight.copy_(torch.tensor([[3.0, 4.0]]))  # |a| = 5
+        discriminator.bias.fill_(-2.0)
+    generator.weight.requires_grad_(False)
+    noise = torch.randn(100, 2, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        probability = torch.sigmoid(discriminator(generator(noise)))
+    saturating = generator_gradient_norm(generator, discriminator, "minimax", noise)
+    non_saturating_norm = generator_gradient_norm(generator, discriminator, "non_saturating", noise)
+    assert saturating == pytest.approx(5 * float(probability.mean()), rel=1e-5)
+    assert non_saturating_norm == pytest.approx(5 * float((1 - probability).mean()), rel=1e-5)
+
+
+def test_saturating_gradient_vanishes_where_the_discriminator_rejects_the_fakes():
+    generator = torch.nn.Linear(2, 2)
+    discriminator = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        discriminator.weight.copy_(torch.tensor([[1.0, 0.0]]))
+        discriminator.bias.fill_(-30.0)  # D(G(z)) ≈ e^-30 for the fakes near 0
+    noise = torch.randn(64, 2, generator=torch.Generator().manual_seed(1))
+    assert generator_gradient_norm(generator, discriminator, "minimax", noise) < 1e-10
+    assert generator_gradient_norm(generator, discriminator, "non_saturating", noise) > 0.5

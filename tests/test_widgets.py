@@ -163,7 +163,7 @@ def test_train_button_trains_with_the_chosen_settings_and_shows_a_player():
     calls = []
     lab = Lab(train_fn=fake_train_fn(calls), config_class=FakeGANConfig, dpi=DPI)
     chosen = {"dataset": "line", "loss": "hinge", "lr_disc": 3e-4, "lr_gen": 2e-4, "n_disc": 5,
-              "n_gen": 2, "noise_dim": 1, "width": 32, "steps": 400, "seed": 7}
+              "n_gen": 2, "noise_dim": 1, "width": 32, "depth": 3, "steps": 400, "seed": 7}
     for name, value in chosen.items():
         lab.controls[name].value = value
     progress_seen = []

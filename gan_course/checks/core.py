@@ -66,7 +66,7 @@ def as_number(value, name: str) -> float:
         if value.numel() != 1:
             raise failed(f"`{name}` returned a tensor of shape {tuple(value.shape)}; "
                           "it should return one number: average over the samples with .mean().")
-        return float(value)
+        return float(value.detach())
     if isinstance(value, (int, float)):
         return float(value)
     raise failed(f"`{name}` returned {type(value).__name__}; it should return a scalar tensor.")

@@ -1,0 +1,147 @@
+"""Checks for lesson 04 (learning the generator): generator losses, reparameterisation, one step."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+
+from gan_course import gan_losses
+from gan_course.checks.core import as_number, call, close, describe, failed
+from gan_course.models import mlp
+
+Tensor = torch.Tensor
+
+_GENERATOR_LOSSES = {
+    # the generator's objective of each GAN loss, as a function of the fakes' logits
+    "saturating": ("minimax", "E[log(1 − σ(l))] = −E[softplus(l)]"),
+    "non_saturating": ("non_saturating", "E[−log σ(l)] = E[softplus(−l)]"),
+}
+_VISIBLE_LOGITS = [torch.tensor([0.0, 0.0]), torch.tensor([-3.0, -0.5, 2.0])]
+_HIDDEN_LOGITS = [torch.linspace(-8.0, 8.0, 9), torch.tensor([-100.0, 100.0, -60.0])]
+
+
+def check_generator_loss(function, kind: str, hidden: bool = False) -> None:
+    """Compare ``function(logits_fake)`` with the saturating or non-saturating generator loss."""
+    if kind not in _GENERATOR_LOSSES:
+        raise ValueError(f"kind must be one of {sorted(_GENERATOR_LOSSES)}, got {kind!r}.")
+    loss_name, formula = _GENERATOR_LOSSES[kind]
+    reference = gan_losses.get_gan_loss(loss_name)
+    name = getattr(function, "__name__", f"{kind}_generator_loss")
+    cases = _HIDDEN_LOGITS if hidden else _VISIBLE_LOGITS
+    for logits in cases:
+        got = as_number(call(function, name, logits), name)
+        expected = float(reference(logits, logits).generator)
+        if not close(got, expected):
+            sign_flipped = close(got, -expected)
+            hint = ("the sign is flipped: the generator *minimises* this loss" if sign_flipped else
+                    "write it with F.softplus so that large |l| stays finite" if logits.abs().max() > 50
+                    else f"the loss is {formula}")
+            raise failed(f"`{name}` gives {got:.6g} but the {kind.replace('_', '-')} generator loss is "
+                         f"{expected:.6g} for logits_fake={describe([logits])}. Hint: {hint}.")
+    print(f"✓ `{name}` matches the {kind.replace('_', '-')} generator loss on {len(cases)} "
+          f"{'hidden ' if hidden else ''}inputs.")
+
+
+def check_slopes(slope_saturating, slope_non_saturating, r: float) -> None:
+    """The two generator losses' slopes at the logit l = log r: D = r/(1+r) and 1 − D."""
+    expected = {"slope_saturating": r / (1 + r), "slope_non_saturating": 1 / (1 + r)}
+    for name, got in (("slope_saturating", slope_saturating),
+                      ("slope_non_saturating", slope_non_saturating)):
+        got = as_number(got, name)
+        if not close(abs(got), expected[name], 1e-5):
+            raise failed(f"`{name}` is {got:.4g} but |∂ℓ/∂l| at l = log r = {math.log(r):.3f} is "
+                         f"{expected[name]:.4g}. Hint: make the logit a tensor with requires_grad=True, "
+                         "then torch.autograd.grad(your_loss(logit), logit).")
+    print(f"✓ the slopes are D = {expected['slope_saturating']:.2e} and 1 − D = "
+          f"{expected['slope_non_saturating']:.4f}: the saturating one vanishes with r.")
+
+
+def check_reparameterised_sample(function, hidden: bool = False) -> None:
+    """``function(mean, log_std, noise)`` must return mean + exp(log_std)·noise, differentiably."""
+    name = getattr(function, "__name__", "reparameterised_sample")
+    generator = torch.Generator().manual_seed(5 if hidden else 2)
+    mean = torch.tensor([1.0, -2.0], requires_grad=True)
+    log_std = torch.tensor([0.0, -1.0], requires_grad=True)
+    noise = torch.randn(1000, 2, generator=generator)
+    sample = call(function, name, mean, log_std, noise)
+    if not torch.is_tensor(sample) or sample.shape != noise.shape:
+        raise failed(f"`{name}` should return a tensor of the noise's shape {tuple(noise.shape)}, "
+                     f"got {sample!r:.80}.")
+    expected = mean + log_std.exp() * noise
+    if not torch.allclose(sample, expected, atol=1e-5):
+        raise failed(f"`{name}` gives {describe([sample[0]])} for the first noise "
+                     f"{describe([noise[0]])} with mean {describe([mean])} and log_std "
+                     f"{describe([log_std])}, expected {describe([expected[0]])}. "
+                     "Hint: x = μ + σ·z with σ = exp(log_std).")
+    if not sample.requires_grad:
+        raise failed(f"`{name}` returns a sample that does not depend on mean and log_std for "
+                     "autograd (did you use .detach(), .item() or torch.no_grad()?). The point of the "
+                     "trick is that gradients flow through the sample.")
+    # ∂/∂μ E[x²] = 2μ and ∂/∂σ E[x²] = 2σ, so ∂/∂ log σ = 2σ²: the pathwise estimate is close
+    (sample**2).mean(dim=0).sum().backward()
+    sigma = log_std.detach().exp()
+    if not (torch.allclose(mean.grad, 2 * mean.detach(), atol=0.25)
+            and torch.allclose(log_std.grad, 2 * sigma**2, atol=0.25)):
+        raise failed(f"the gradients through `{name}` are off: ∂E[x²]/∂μ ≈ {describe([mean.grad])} "
+                     f"(expected ≈ {describe([2 * mean.detach()])}). Hint: return the sample as a "
+                     "differentiable function of mean and log_std.")
+    print(f"✓ `{name}` is x = μ + exp(log σ)·z, and gradients flow through it to μ and log σ.")
+
+
+def _step_fixture(seed: int):
+    """A small generator and discriminator, an SGD optimiser for G, and noise."""
+    torch.manual_seed(seed)
+    generator, discriminator = mlp(2, 2, width=8, depth=1), mlp(2, 1, width=8, depth=1)
+    optimizer = torch.optim.SGD(generator.parameters(), lr=0.1)
+    noise = torch.randn(32, 2, generator=torch.Generator().manual_seed(seed + 100))
+    for parameter in generator.parameters():  # stale gradients from an earlier step
+        parameter.grad = torch.ones_like(parameter)
+    return generator, discriminator, optimizer, noise
+
+
+def _reference_step(generator, discriminator, optimizer, noise, loss_name) -> float:
+    optimizer.zero_grad()
+    logits_fake = discriminator(generator(noise)).squeeze(-1)
+    loss = gan_losses.get_gan_loss(loss_name)(logits_fake, logits_fake).generator
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+
+
+def check_generator_step(function, loss_fn, kind: str = "non_saturating", hidden: bool = False) -> None:
+    """``function(generator, discriminator, optimizer, noise, loss_fn)`` must take one step on θ only.
+
+    It must return the loss before the step, change G's parameters exactly as one
+    optimiser step on ``loss_fn(D(G(z)))`` does, and leave D's parameters alone.
+    """
+    name = getattr(function, "__name__", "generator_step")
+    loss_name = _GENERATOR_LOSSES[kind][0]
+    for seed in ((11, 12) if hidden else (3,)):
+        generator, discriminator, optimizer, noise = _step_fixture(seed)
+        expected = _step_fixture(seed)
+        disc_before = copy.deepcopy(discriminator.state_dict())
+        got_loss = as_number(call(function, name, generator, discriminator, optimizer, noise, loss_fn),
+                             name)
+        expected_loss = _reference_step(*expected, loss_name)
+        if not close(got_loss, expected_loss, 1e-4):
+            raise failed(f"`{name}` returned {got_loss:.6g}, but the generator's loss before the step "
+                         f"is {expected_loss:.6g}. Hint: return the loss you called .backward() on.")
+        for key, value in discriminator.state_dict().items():
+            if not torch.equal(value, disc_before[key]):
+                raise failed(f"`{name}` changed the discriminator's parameters ({key}); the generator's "
+                             "step must update θ only. Hint: step only the optimiser you were given.")
+        for (key, got), want in zip(generator.state_dict().items(), expected[0].state_dict().values()):
+            if torch.equal(got, _step_fixture(seed)[0].state_dict()[key]):
+                raise failed(f"`{name}` left the generator's parameters unchanged. Hint: call "
+                             "optimizer.zero_grad(), loss.backward(), then optimizer.step().")
+            if not torch.allclose(got, want, atol=1e-6):
+                raise failed(f"after `{name}`, the generator's {key} differs from one optimiser step "
+                             "on the loss. Hint: zero the old gradients first (optimizer.zero_grad()), "
+                             "and take exactly one step.")
+    print(f"✓ `{name}` takes one step on the generator's parameters and leaves the discriminator "
+          "alone.")
+
+
+__all__ = ["check_generator_loss", "check_slopes", "check_reparameterised_sample", "check_generator_step"]
