@@ -11,8 +11,8 @@ objectives as a :class:`gan_course.losses.Loss`:
 
 Every loss here is written in terms of logits (softplus(l) = log(1 + e^l)
 instead of log σ(l)), so logits in the hundreds give finite losses and
-gradients. The registry ``GAN_LOSSES`` maps names to functions; later lessons
-add the f-GAN losses to it.
+gradients. The registry ``GAN_LOSSES`` maps names to functions, including one
+f-GAN loss per row of the f-divergence table (``f_gan``; lesson 02).
 
 In the papers' notation (Goodfellow et al. 2014), with D = σ(l):
 
@@ -27,6 +27,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from gan_course.divergences.f_divergences import F_DIVERGENCES, bound_terms, get_f_divergence
 from gan_course.losses import Loss, from_registry
 
 Tensor = torch.Tensor
@@ -127,6 +128,66 @@ def wasserstein(logits_real: Tensor, logits_fake: Tensor) -> Loss:
     return Loss(discriminator=fake - real, generator=-fake, parts={"real": real, "fake": fake})
 
 
+F_GAN_GENERATORS = ("bound", "alternative")
+
+
+def f_gan(divergence: str, generator: str = "bound") -> GANLoss:
+    """The f-GAN loss of one row of the f-divergence table (Nowozin et al. 2016).
+
+    The critic's raw output v (the logit) goes through the row's output
+    activation, T = g_f(v) ∈ dom f*, and the critic maximises the variational
+    lower bound of D_f[p* ‖ q_θ]:
+
+        D_φ minimises  −(E_p*[g_f(v)] − E_z[f*(g_f(v))])
+
+    For the generator there are two choices (``generator``):
+
+    "bound" (the registry's ``fgan_<name>``): G_θ minimises the same bound, of
+        which only the fake term depends on θ:
+            G_θ minimises  −E_z[f*(g_f(v))]
+        This is the saddle-point game of the paper's eq. (7). At the optimal
+        critic T* = f'(r) its gradient is exactly ∇_θ D_f[p* ‖ q_θ]
+        (since ∂/∂q [q f(p*/q)] = f(r) − r f'(r) = −f*(f'(r))), so the
+        generator minimises the divergence that f names. That is why the
+        registry uses it: lesson 02 compares what different f do to the
+        generator. Its price is saturation for some f: for KL, GAN and JS,
+        f*(g_f(v)) is flat where the critic is sure a fake is fake (v ≪ 0, r ≪ 1),
+        as for the minimax GAN; ``fgan_gan`` *is* ``minimax``.
+    "alternative" (``fgan_<name>_alternative``): G_θ maximises E_z[g_f(v)],
+            G_θ minimises  −E_z[g_f(v)]
+        the heuristic of Nowozin et al. (section 3.2) and of the non-saturating
+        GAN (``fgan_gan_alternative`` *is* ``non_saturating``). It has strong
+        gradients where r ≪ 1 for KL, GAN and JS, but it minimises another
+        divergence: its gradient at the optimal critic is that of E_q[−f'(r)],
+        e.g. for KL −E_q[1 + log r], whose gradient is that of KL(q_θ ‖ p*),
+        the *reverse* KL.
+
+    The losses are finite for any finite v: the terms are written with
+    softplus and expm1, and where they grow exponentially in v (KL, reverse KL,
+    Neyman χ², squared Hellinger) v is first clipped to ±``LOGIT_CLIP`` (50).
+    """
+    entry = get_f_divergence(divergence)
+    if generator not in F_GAN_GENERATORS:
+        raise ValueError(f"unknown f-GAN generator objective {generator!r}; choose 'bound' "
+                         "(minimise the bound) or 'alternative' (maximise E_q[g_f(v)]).")
+
+    def loss(logits_real: Tensor, logits_fake: Tensor) -> Loss:
+        _check_logits(logits_real, logits_fake)
+        real, fake = bound_terms(entry, logits_real, logits_fake)  # E_p*[T], E_q[f*(T)]
+        if generator == "bound":
+            generator_loss = -fake
+        else:
+            generator_loss = -entry.critic(logits_fake).mean()
+        return Loss(discriminator=fake - real, generator=generator_loss,
+                    parts={"real": real, "fake": fake})
+
+    suffix = "" if generator == "bound" else "_alternative"
+    loss.__name__ = loss.__qualname__ = f"fgan_{entry.name}{suffix}"
+    loss.__doc__ = (f"f-GAN loss for {entry.title} (D_f = {entry.equals}), generator objective "
+                    f"{generator!r}; see ``f_gan``.")
+    return loss
+
+
 GAN_LOSSES: dict[str, GANLoss] = {
     "minimax": minimax,
     "non_saturating": non_saturating,
@@ -134,10 +195,17 @@ GAN_LOSSES: dict[str, GANLoss] = {
     "hinge": hinge,
     "wasserstein": wasserstein,
 }
+for _name in F_DIVERGENCES:
+    for _generator in F_GAN_GENERATORS:
+        _loss = f_gan(_name, _generator)
+        GAN_LOSSES[_loss.__name__] = _loss
 
 # Losses whose discriminator is a classifier, D = σ(l): plots show σ(l) in [0, 1].
 # The others show the raw output l (a regression target or a critic's score).
-PROBABILISTIC_DISCRIMINATOR = ("minimax", "non_saturating")
+# The GAN and JS f-GAN critics minimise the Bernoulli loss (up to a constant), so
+# their v is a classifier's logit too.
+PROBABILISTIC_DISCRIMINATOR = ("minimax", "non_saturating", "fgan_gan", "fgan_gan_alternative",
+                               "fgan_js", "fgan_js_alternative")
 
 
 def get_gan_loss(loss: str | GANLoss) -> GANLoss:

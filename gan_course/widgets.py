@@ -320,8 +320,14 @@ def _grid_limits(history) -> tuple[tuple[float, float], tuple[float, float]]:
 
 
 def draw_heatmap(ax, history, index: int) -> None:
-    """D_φ on the grid: probabilities centred at ½, raw critic values centred at 0."""
+    """D_φ on the grid: probabilities centred at ½, raw critic values centred at 0.
+
+    A Wasserstein critic f is defined only up to a constant (E_p*[f] − E_q[f] does
+    not change when f shifts), so its frames are centred at their mean first.
+    """
     values = history.disc[index]
+    if _loss_name(history.config.loss) == "wasserstein":
+        values = values - values.mean()
     if history.disc_is_probability:
         norm = Normalize(vmin=0.0, vmax=1.0)
     else:

@@ -254,3 +254,21 @@ def test_every_lab_dataset_samples_2d_points():
         assert named(name).sample(5).shape == (5, 2)
     with pytest.raises(ValueError, match="unknown toy distribution"):
         named("spiral")
+
+
+def test_a_wasserstein_critic_is_drawn_centred_at_its_mean_and_other_outputs_are_not():
+    # f and f + 5 are the same critic; a least-squares output's zero means "fake"
+    def drawn_range(loss):
+        history = make_fake_history(frames=2, config=FakeGANConfig(loss=loss),
+                                    disc_is_probability=False)
+        history.disc = history.disc * 0.01 + 5.0  # a narrow range far from zero
+        fig = Figure()
+        ax = fig.add_subplot()
+        widgets.draw_heatmap(ax, history, 0)
+        return ax.images[0].norm.vmin, ax.images[0].norm.vmax, history.disc[0]
+
+    low, high, values = drawn_range("wasserstein")
+    assert high == pytest.approx(float((values - values.mean()).abs().max()), rel=1e-5)
+    assert high < 1.0
+    low, high, values = drawn_range("least_squares")
+    assert high == pytest.approx(float(values.abs().max()), rel=1e-5)

@@ -16,8 +16,56 @@ from gan_course.checks.density_ratio import (
     check_ratio_estimate,
     check_scoring_rule,
 )
+from gan_course.checks.f_gan import (
+    check_activation,
+    check_conjugate,
+    check_optimal_critic,
+    check_trained_bound,
+    check_variational_bound,
+)
+from gan_course.checks.generator import (
+    check_generator_loss,
+    check_generator_step,
+    check_reparameterised_sample,
+    check_slopes,
+)
+from gan_course.checks.many_paths import (
+    check_clip_weights,
+    check_dragan_penalty,
+    check_penalised_training,
+    check_wgan_gp_penalty,
+)
+from gan_course.checks.ratio_moments import (
+    check_gaussian_kernel,
+    check_lsif_loss,
+    check_mean_near_zero,
+    check_ratio_fit,
+    check_ulsif_weights,
+    check_unbiased_mmd2,
+)
+from gan_course.checks.wasserstein import (
+    check_exact_wasserstein,
+    check_interpolates,
+    check_same_ranking,
+    check_wasserstein_1d,
+)
 
 core.install_plain_display()
 
-__all__ = ["CheckFailed", "check_scoring_rule", "check_log_ratio_from_logits", "check_bulk_error",
-           "check_ratio_estimate"]
+__all__ = [
+    "CheckFailed",
+    # lesson 01
+    "check_scoring_rule", "check_log_ratio_from_logits", "check_bulk_error", "check_ratio_estimate",
+    # lesson 02
+    "check_conjugate", "check_activation", "check_variational_bound", "check_optimal_critic",
+    "check_trained_bound",
+    # lesson 03
+    "check_lsif_loss", "check_ulsif_weights", "check_ratio_fit", "check_gaussian_kernel",
+    "check_unbiased_mmd2", "check_mean_near_zero",
+    # lesson 04
+    "check_generator_loss", "check_slopes", "check_reparameterised_sample", "check_generator_step",
+    # lesson 05
+    "check_wasserstein_1d", "check_exact_wasserstein", "check_interpolates", "check_same_ranking",
+    # lesson 08
+    "check_clip_weights", "check_wgan_gp_penalty", "check_dragan_penalty", "check_penalised_training",
+]

@@ -10,5 +10,43 @@
 """
 
 # --- f_divergences (lesson 02) ---
+from gan_course.divergences import f_divergences  # noqa: E402, F401
+from gan_course.divergences.f_divergences import (  # noqa: E402, F401
+    CLOSED_FORMS,
+    F_DIVERGENCES,
+    LOGIT_CLIP,
+    Critic,
+    FDivergence,
+    exact_divergence,
+    fit_critic,
+    get_f_divergence,
+    optimal_bound,
+    quadrature_bound,
+    quadrature_divergence,
+    variational_bound,
+)
 
+# isort: split
 # --- ratio_matching and mmd (lesson 03) ---
+from gan_course.divergences import mmd, ratio_matching  # noqa: E402, F401
+from gan_course.divergences.mmd import (  # noqa: E402, F401
+    MMDLoss,
+    gaussian_kernel,
+    mmd2_biased,
+    mmd2_unbiased,
+    permutation_test,
+    witness,
+)
+from gan_course.divergences.ratio_matching import (  # noqa: E402, F401
+    BREGMAN_GENERATORS,
+    RATIO_LOSSES,
+    KernelRatio,
+    bregman_divergence,
+    bregman_loss,
+    fit_neural_ratio,
+    fit_ulsif,
+    kliep_loss,
+    logistic_loss,
+    lsif_loss,
+    ulsif_weights,
+)

@@ -1,0 +1,188 @@
+"""Checks for lesson 03 (ratio matching and moment matching): LSIF, uLSIF, kernels, MMD²."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from gan_course.checks.core import as_number, call, close, describe, failed
+from gan_course.divergences import mmd
+from gan_course.divergences import ratio_matching as rm
+
+Tensor = torch.Tensor
+
+# --------------------------------------------------------------------------- the LSIF loss
+
+_LSIF_VISIBLE = [
+    (torch.tensor([0.0, 0.0]), torch.tensor([0.0, 0.0])),
+    (torch.tensor([0.0, math.log(2.0)]), torch.tensor([0.0, math.log(3.0)])),
+    (torch.tensor([-1.0, 0.5, 1.5]), torch.tensor([-2.0, 0.3])),
+]
+_LSIF_HIDDEN = [
+    (torch.linspace(-3.0, 2.0, 7), torch.linspace(-2.0, 1.0, 5)),
+    (torch.tensor([-60.0, 0.2]), torch.tensor([-80.0, 0.1, 1.0])),
+]
+
+
+def check_lsif_loss(function, hidden: bool = False) -> None:
+    """Compare ``function(log_ratio_real, log_ratio_fake)`` with ½ E_q[r²] − E_p*[r] + ½."""
+    name = getattr(function, "__name__", "lsif_loss")
+    for log_ratio_real, log_ratio_fake in (_LSIF_HIDDEN if hidden else _LSIF_VISIBLE):
+        got = as_number(call(function, name, log_ratio_real, log_ratio_fake), name)
+        expected = float(rm.lsif_loss(log_ratio_real, log_ratio_fake))
+        if close(got, expected):
+            continue
+        if close(got, expected - 0.5):
+            hint = "you left out the constant ½, which makes the minimum −½ χ²(p*‖q) exactly"
+        elif close(got, float(0.5 * log_ratio_fake.pow(2).mean() - log_ratio_real.mean() + 0.5)):
+            hint = "the inputs are log ratios l; the ratio is r = exp(l)"
+        else:
+            hint = "average ½ exp(2 l) over the simulated samples and exp(l) over the real ones"
+        raise failed(f"`{name}` gives {got:.6g} but the LSIF loss is {expected:.6g} on "
+                     f"log_ratio_real={describe([log_ratio_real])}, "
+                     f"log_ratio_fake={describe([log_ratio_fake])}. Hint: {hint}.")
+    print(f"✓ `{name}` matches the LSIF loss on {len(_LSIF_HIDDEN if hidden else _LSIF_VISIBLE)} "
+          f"{'hidden ' if hidden else ''}inputs.")
+
+
+# --------------------------------------------------------------------------- the uLSIF weights
+
+
+def _kernel_case(seed: int, n_real: int, n_fake: int, basis: int) -> tuple[Tensor, Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    centres = torch.randn(basis, 1, generator=generator, dtype=torch.float64)
+    real = 0.5 + 0.7 * torch.randn(n_real, 1, generator=generator, dtype=torch.float64)
+    fake = torch.randn(n_fake, 1, generator=generator, dtype=torch.float64)
+    return rm.gaussian_kernel_matrix(real, centres, 0.5), rm.gaussian_kernel_matrix(fake, centres, 0.5)
+
+
+def check_ulsif_weights(function, hidden: bool = False) -> None:
+    """Compare ``function(kernel_real, kernel_fake, regularisation)`` with α̃ = (Ĥ + λI)⁻¹ ĥ."""
+    name = getattr(function, "__name__", "ulsif_weights")
+    cases = [(3, 40, 50, 5, 0.1), (4, 30, 20, 8, 0.01)] if hidden else [(1, 20, 30, 4, 0.1)]
+    for seed, n_real, n_fake, basis, regularisation in cases:
+        kernel_real, kernel_fake = _kernel_case(seed, n_real, n_fake, basis)
+        got = call(function, name, kernel_real, kernel_fake, regularisation)
+        expected = rm.ulsif_weights(kernel_real, kernel_fake, regularisation)
+        if not torch.is_tensor(got) or got.reshape(-1).shape != expected.shape:
+            raise failed(f"`{name}` should return a tensor of {basis} weights (one per basis function) "
+                         f"for kernel matrices of shapes {tuple(kernel_real.shape)} and "
+                         f"{tuple(kernel_fake.shape)}, got {got!r}.")
+        got = got.reshape(-1).double()
+        if torch.allclose(got, expected, rtol=1e-4, atol=1e-6):
+            continue
+        swapped = rm.ulsif_weights(kernel_fake, kernel_real, regularisation)
+        no_ridge = rm.ulsif_weights(kernel_real, kernel_fake, 0.0)
+        if torch.allclose(got, expected.clamp_min(0.0), rtol=1e-4, atol=1e-6):
+            hint = "return the unconstrained solution; clipping at 0 comes afterwards"
+        elif torch.allclose(got, swapped, rtol=1e-4, atol=1e-6):
+            hint = "Ĥ averages K Kᵀ over the simulated samples (q) and ĥ averages K over the real ones (p*)"
+        elif torch.allclose(got, no_ridge, rtol=1e-3, atol=1e-5):
+            hint = "add λ times the identity to Ĥ before solving"
+        else:
+            hint = ("Ĥ = kernel_fake.T @ kernel_fake / n_q, ĥ = kernel_real.mean(0), "
+                    "then torch.linalg.solve(Ĥ + λ I, ĥ)")
+        raise failed(f"`{name}` gives weights {describe([got])} but the uLSIF solution is "
+                     f"{describe([expected])} (kernel matrices {tuple(kernel_real.shape)} and "
+                     f"{tuple(kernel_fake.shape)}, λ={regularisation}). Hint: {hint}.")
+    problems = "problem" if len(cases) == 1 else "problems"
+    print(f"✓ `{name}` solves the uLSIF system on {len(cases)} {'hidden ' if hidden else ''}{problems}.")
+
+
+# --------------------------------------------------------------------------- kernel and MMD²
+
+
+def _mmd_cases(hidden: bool) -> list[tuple[Tensor, Tensor, float]]:
+    generator = torch.Generator().manual_seed(11 if hidden else 10)
+    x = torch.randn(6, 2, generator=generator)
+    y = torch.randn(5, 2, generator=generator) + 0.5
+    cases = [(torch.tensor([[0.0], [1.0]]), torch.tensor([[0.0], [2.0]]), 1.0), (x, y, 0.8)]
+    if hidden:
+        cases.append((x[:2] * 100.0, y[:3], 0.3))  # far-apart points: kernel values underflow to 0
+    return cases
+
+
+def check_gaussian_kernel(function, hidden: bool = False) -> None:
+    """Compare ``function(x, y, bandwidth)`` with k(x_i, y_j) = exp(−‖x_i − y_j‖² / (2σ²))."""
+    name = getattr(function, "__name__", "gaussian_kernel")
+    cases = _mmd_cases(hidden)
+    for x, y, bandwidth in cases:
+        got = call(function, name, x, y, bandwidth)
+        expected = mmd.gaussian_kernel(x, y, bandwidth)
+        if not torch.is_tensor(got) or got.shape != expected.shape:
+            raise failed(f"`{name}` should return a ({x.shape[0]}, {y.shape[0]}) matrix for x of shape "
+                         f"{tuple(x.shape)} and y of shape {tuple(y.shape)}, got "
+                         f"{tuple(got.shape) if torch.is_tensor(got) else got!r}. Hint: one row per "
+                         "point of x, one column per point of y.")
+        if not torch.allclose(got.float(), expected, atol=1e-5):
+            distances = torch.cdist(x.double(), y.double())
+            if torch.allclose(got.double(), torch.exp(-distances**2 / bandwidth**2), atol=1e-5):
+                hint = "divide the squared distance by 2σ², not σ²"
+            elif torch.allclose(got.double(), torch.exp(-distances / (2 * bandwidth**2)), atol=1e-5):
+                hint = "square the distances: exp(−‖x_i − y_j‖² / (2σ²))"
+            else:
+                hint = "exp(−‖x_i − y_j‖² / (2σ²)); torch.cdist(x, y) gives the distances ‖x_i − y_j‖"
+            raise failed(f"`{name}` differs from the Gaussian kernel on x={describe([x])}, "
+                         f"y={describe([y])}, σ={bandwidth}: got {describe([got])}, expected "
+                         f"{describe([expected])}. Hint: {hint}.")
+    print(f"✓ `{name}` matches the Gaussian kernel on {len(cases)} {'hidden ' if hidden else ''}inputs.")
+
+
+def check_unbiased_mmd2(function, hidden: bool = False) -> None:
+    """Compare ``function(x, y, bandwidth)`` with the unbiased MMD² (the U-statistic)."""
+    name = getattr(function, "__name__", "unbiased_mmd2")
+    cases = _mmd_cases(hidden)
+    for x, y, bandwidth in cases:
+        got = as_number(call(function, name, x, y, bandwidth), name)
+        expected = float(mmd.mmd2_unbiased(x, y, bandwidth))
+        if close(got, expected, 1e-4):
+            continue
+        if close(got, float(mmd.mmd2_biased(x, y, bandwidth)), 1e-4):
+            hint = ("that is the biased estimate: leave out the pairs i = j in the x–x and y–y "
+                    "averages, dividing by m(m − 1) and n(n − 1)")
+        else:
+            hint = ("average k over pairs i ≠ j within x and within y, "
+                    "subtract twice the average of k over all pairs between x and y")
+        raise failed(f"`{name}` gives {got:.6g} but the unbiased MMD² is {expected:.6g} on "
+                     f"x={describe([x])}, y={describe([y])}, σ={bandwidth}. Hint: {hint}.")
+    print(f"✓ `{name}` matches the unbiased MMD² on {len(cases)} {'hidden ' if hidden else ''}inputs.")
+
+
+# --------------------------------------------------------------------------- results of experiments
+
+
+RATIO_FIT_TOLERANCE = 0.12
+"""The mean |r̂(x) − r*(x)| under q a ratio fit must reach in the exercises (uLSIF
+reaches about 0.05-0.07 on the exercises' Gaussian pair with 1,000 samples each)."""
+
+
+def check_ratio_fit(estimated_ratio: Tensor, true_ratio: Tensor,
+                    tolerance: float = RATIO_FIT_TOLERANCE) -> None:
+    """Check that r̂ is within ``tolerance`` of r* on average over samples of q."""
+    estimated_ratio = torch.as_tensor(estimated_ratio).reshape(-1).double()
+    true_ratio = torch.as_tensor(true_ratio).reshape(-1).double()
+    if estimated_ratio.shape != true_ratio.shape:
+        raise failed(f"the estimate has {estimated_ratio.numel()} values but the truth "
+                     f"{true_ratio.numel()}: evaluate both at the same test points.")
+    error = float((estimated_ratio - true_ratio).abs().mean())
+    if not math.isfinite(error) or error > tolerance:
+        raise failed(f"your ratio fit is off by {error:.3f} on average under q, above {tolerance}. "
+                     "Hint: check that Ĥ uses the simulated samples and ĥ the real ones, and that "
+                     "the ratio is the kernel matrix times the weights.")
+    print(f"✓ your fit recovers r to {error:.3f} on average under q (tolerance {tolerance}).")
+
+
+def check_mean_near_zero(values: Tensor, what: str = "your unbiased MMD²") -> None:
+    """Check that repeated estimates average 0 within 4 standard errors."""
+    values = torch.as_tensor(values).reshape(-1).double()
+    if values.numel() < 30:
+        raise failed(f"got {values.numel()} estimates; give at least 30 so that the standard error "
+                     "is meaningful.")
+    mean, standard_error = float(values.mean()), float(values.std()) / math.sqrt(values.numel())
+    if not math.isfinite(mean) or abs(mean) > 4 * standard_error:
+        raise failed(f"{what} averages {mean:.4g} over {values.numel()} draws from identical "
+                     f"distributions, {abs(mean) / standard_error:.1f} standard errors from 0. "
+                     "Hint: an unbiased estimate must leave out the pairs i = j.")
+    print(f"✓ {what} averages {mean:.2g} ± {standard_error:.2g} (one standard error): "
+          "consistent with 0.")
