@@ -15,6 +15,7 @@ import sys
 from datetime import date
 
 import torch
+from machine import cpu_name
 
 from gan_course.authoring import ROOT, run_notebook
 
@@ -22,7 +23,7 @@ RESULTS = ROOT / "benchmarks" / "notebook_times.md"
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
+    cpu = cpu_name()
     return (f"{platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, torch {torch.__version__}, "
             f"{torch.get_num_threads()} torch threads")

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import torch
+from machine import cpu_name, load_average
 
 import gan_course
 from gan_course import sweeps
@@ -28,20 +29,6 @@ from gan_course import sweeps
 RESULT = Path(__file__).resolve().parent / "sweep_time.md"
 TARGET_SECONDS = 600
 NOTES = "## Notes"  # a section of the result file written by hand, kept when the script reruns
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def load_average() -> float:
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def time_sweep() -> tuple[float, list[tuple[int, int, float]], list]:

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from machine import cpu_name
+from machine import load_average as machine_load
 
 from gan_course.data import toy
 from gan_course.models.toy import mlp
@@ -42,19 +44,9 @@ SIZES = {"wide (width 128, depth 3)": dict(width=128, depth=3),
 K = 16
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def load_average() -> str:
     # the 1-minute load before measuring: other processes slow every number here
-    return "%.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else "unknown"
+    return "%.1f" % machine_load()
 
 
 def machine(load_before: str) -> str:
