@@ -34,6 +34,25 @@ def _check_samples(samples, dim: int = 2) -> Tensor:
     return samples
 
 
+def mode_shares(samples: Tensor, modes: Tensor, mode_std, threshold: float = 3.0) -> Tensor:
+    """(K,): the share of the samples that are high-quality samples of each mode.
+
+    Each sample x is assigned to its nearest mode k(x) = argmin_k ‖x − μ_k‖ and
+    counts for that mode if ‖x − μ_k(x)‖ ≤ threshold · σ_k(x). A perfect generator
+    of an equal-weight mixture of K Gaussians gives each mode ≈ 0.99/K; a collapsed
+    one puts most of its samples on one mode. ``mode_coverage`` summarises these shares.
+
+    samples: (n, d); modes: (K, d); mode_std: a number or (K,) standard deviations.
+    """
+    modes = torch.as_tensor(modes, dtype=torch.float32)
+    samples = _check_samples(samples, modes.shape[1]).to(torch.float32)
+    mode_std = torch.as_tensor(mode_std, dtype=torch.float32).reshape(-1).expand(modes.shape[0])
+    nearest_distance, nearest = torch.cdist(samples, modes).min(dim=1)  # (n,)
+    high_quality = nearest_distance <= threshold * mode_std[nearest]
+    counts = torch.bincount(nearest[high_quality], minlength=modes.shape[0])
+    return counts.float() / samples.shape[0]
+
+
 def mode_coverage(samples: Tensor, modes: Tensor, mode_std,
                   threshold: float = 3.0) -> tuple[int, float]:
     """(modes covered, share of high-quality samples), the rule of VEEGAN and Unrolled GAN.
@@ -50,14 +69,8 @@ def mode_coverage(samples: Tensor, modes: Tensor, mode_std,
 
     samples: (n, d); modes: (K, d); mode_std: a number or (K,) standard deviations.
     """
-    modes = torch.as_tensor(modes, dtype=torch.float32)
-    samples = _check_samples(samples, modes.shape[1]).to(torch.float32)
-    mode_std = torch.as_tensor(mode_std, dtype=torch.float32).reshape(-1).expand(modes.shape[0])
-    distances = torch.cdist(samples, modes)  # (n, K)
-    nearest_distance, nearest = distances.min(dim=1)
-    high_quality = nearest_distance <= threshold * mode_std[nearest]
-    covered = torch.unique(nearest[high_quality]).numel()
-    return int(covered), float(high_quality.float().mean())
+    shares = mode_shares(samples, modes, mode_std, threshold)
+    return int((shares > 0).sum()), float(shares.sum())
 
 
 def as_extent(extent) -> tuple[float, float, float, float]:

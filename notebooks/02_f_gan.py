@@ -380,14 +380,6 @@ configs = [GANConfig(loss=f"fgan_{name}", seed=seed, **small) for name in diverg
 runs = train_batch(two_modes, configs, gan_steps)
 
 
-def mode_shares(samples, data, within=3.0):
-    """The share of samples within `within` standard deviations of each mode (nearest mode)."""
-    distances = torch.cdist(samples, data.modes)
-    nearest_distance, nearest = distances.min(dim=1)
-    close = nearest_distance <= within * data.mode_std[nearest]
-    return [float((close & (nearest == k)).float().mean()) for k in range(len(data.modes))]
-
-
 def coverage_table(histories, labels, data, n=4000):
     print(f"{'run':<30} {'modes':>5} {'high quality':>13} {'heavy mode':>11} {'light mode':>11}")
     light_found = {}
@@ -395,7 +387,7 @@ def coverage_table(histories, labels, data, n=4000):
     rows = [(history.final_samples(n), label) for history, label in zip(histories, labels)]
     for samples, label in rows + [(exact_samples, "(exact samples of the data)")]:
         covered, high_quality = metrics.mode_coverage(samples, data.modes, data.mode_std)
-        heavy, light = mode_shares(samples, data)
+        heavy, light = metrics.mode_shares(samples, data.modes, data.mode_std).tolist()
         light_found.setdefault(label.split(",")[0], []).append(light >= 0.05)
         print(f"{label:<30} {covered:>5} {high_quality:>13.2f} {heavy:>11.2f} {light:>11.2f}")
     del light_found["(exact samples of the data)"]

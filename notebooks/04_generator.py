@@ -352,19 +352,14 @@ player
 
 
 # %%
-def mode_shares(run, data):
-    """(records, modes): the share of shown samples within 3σ of each mode, per record."""
-    shares = []
-    for fakes in run.fake:
-        distance, nearest = torch.cdist(fakes, data.modes).min(dim=1)
-        good = distance <= 3 * data.mode_std[nearest]
-        shares.append(torch.bincount(nearest[good], minlength=len(data.modes)) / len(fakes))
-    return torch.stack(shares)
+def mode_shares_over_time(run, data):
+    """(records, modes): metrics.mode_shares of the run's shown samples at every record."""
+    return torch.stack([metrics.mode_shares(fakes, data.modes, data.mode_std) for fakes in run.fake])
 
 
 fig, axes = row_of_axes(len(ring_runs), width=2.5, height=2.2)
 for ax, label, run in zip(axes, labels, ring_runs):
-    shares = mode_shares(run, ring)
+    shares = mode_shares_over_time(run, ring)
     image = ax.imshow(shares.T, aspect="auto", cmap="magma", vmin=0, vmax=0.5, origin="lower",
                       extent=(0, ring_steps, -0.5, 7.5), interpolation="nearest")
     ax.set_title(label, fontsize=8)
@@ -377,7 +372,7 @@ plt.show()
 print("run                        modes empty in the   times a mode emptied   times a mode")
 print("                           whole second half    (share < 2%)           was found again")
 for label, run in zip(labels, ring_runs):
-    present = mode_shares(run, ring) >= 0.02  # (records, modes): the mode holds ≥ 2% of samples
+    present = mode_shares_over_time(run, ring) >= 0.02  # (records, modes): the mode holds ≥ 2% of samples
     second_half = present[len(present) // 2:]
     emptied = int((present[:-1] & ~present[1:]).sum())
     found_again = int((~present[:-1] & present[1:] & (present.cummax(dim=0).values[:-1])).sum())

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from gan_course import metrics
 from gan_course.data import toy
 from gan_course.metrics import (
     MAX_ASSIGNMENT_POINTS,
@@ -235,3 +236,20 @@ def test_fit_critic_is_seeded_and_leaves_the_global_random_state_alone():
         independent_critic(real[:3], fake[:3])
     with pytest.raises(ValueError, match="test_fraction"):
         independent_critic(real, fake, test_fraction=1.0)
+
+
+def test_mode_shares_count_high_quality_samples_per_nearest_mode():
+    modes = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
+    samples = torch.tensor([[0.1, 0.0], [-0.2, 0.1], [10.0, 0.25], [10.0, 0.5], [5.0, 0.0]])
+    # σ = 0.1: within 0.3 of a mode counts; (10, 0.5) and (5, 0) are too far from theirs
+    shares = metrics.mode_shares(samples, modes, 0.1)
+    assert torch.allclose(shares, torch.tensor([2 / 5, 1 / 5]))
+    covered, high_quality = metrics.mode_coverage(samples, modes, 0.1)
+    assert (covered, high_quality) == (2, pytest.approx(3 / 5))
+
+
+def test_mode_shares_of_a_collapsed_generator():
+    ring = toy.ring_of_gaussians()
+    on_one_mode = ring.modes[3] + 0.02 * torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
+    shares = metrics.mode_shares(on_one_mode, ring.modes, ring.mode_std)
+    assert shares[3] > 0.95 and shares.sum() == shares[3]
