@@ -129,8 +129,7 @@ checks.check_generator_step(generator_step, non_saturating_generator_loss)
 
 # %%
 ring = toy.ring_of_gaussians()
-torch.manual_seed(0)
-start_generator = mlp(2, 2, width=64, depth=2)
+start_generator = mlp(2, 2, width=64, depth=2, seed=0)
 noise = torch.randn(256, 2, generator=torch.Generator().manual_seed(1))
 discriminator = ratio.fit_ratio_classifier(
     ring.sample(2000, generator=torch.Generator().manual_seed(2)),

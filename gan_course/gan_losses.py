@@ -208,6 +208,26 @@ PROBABILISTIC_DISCRIMINATOR = ("minimax", "non_saturating", "fgan_gan", "fgan_ga
                                "fgan_js", "fgan_js_alternative")
 
 
+def generator_loss_curve(loss: str | GANLoss, logits: Tensor) -> tuple[Tensor, Tensor]:
+    """The generator's loss ℓ_G(l) of a single fake with logit l, and its slope dℓ_G/dl.
+
+    A batch's generator loss is the mean of these per-fake losses, so the curves
+    show where an objective saturates: e.g. for ``minimax`` dℓ_G/dl = −σ(l) = −D,
+    which vanishes where the discriminator rejects the fake (l ≪ 0), and for
+    ``non_saturating`` dℓ_G/dl = −(1 − D). Returns two tensors shaped like ``logits``.
+    """
+    loss_fn = get_gan_loss(loss)
+    logits = torch.as_tensor(logits)
+    values, slopes = [], []
+    for logit in logits.reshape(-1):
+        logit = logit.reshape(1).detach().requires_grad_(True)
+        value = loss_fn(logit.detach(), logit).generator  # only the fake's logit matters
+        (slope,) = torch.autograd.grad(value, logit)
+        values.append(value.detach())
+        slopes.append(slope[0])
+    return torch.stack(values).reshape(logits.shape), torch.stack(slopes).reshape(logits.shape)
+
+
 def get_gan_loss(loss: str | GANLoss) -> GANLoss:
     """A GAN loss by name, or the callable itself."""
     return from_registry(GAN_LOSSES, loss, "GAN loss")

@@ -20,18 +20,11 @@ from typing import Callable
 
 import torch
 
+from gan_course.data.toy import check_points
 from gan_course.models.toy import mlp
 from gan_course.penalties import WGANGradientPenalty, gradient_norms, interpolates
 
 Tensor = torch.Tensor
-
-
-def _check_samples(samples, dim: int = 2) -> Tensor:
-    samples = torch.as_tensor(samples)
-    if samples.ndim != 2 or samples.shape[1] != dim:
-        raise ValueError(f"expected samples of shape (n, {dim}), got {tuple(samples.shape)}; "
-                         f"reshape with .reshape(-1, {dim}).")
-    return samples
 
 
 def mode_shares(samples: Tensor, modes: Tensor, mode_std, threshold: float = 3.0) -> Tensor:
@@ -45,7 +38,7 @@ def mode_shares(samples: Tensor, modes: Tensor, mode_std, threshold: float = 3.0
     samples: (n, d); modes: (K, d); mode_std: a number or (K,) standard deviations.
     """
     modes = torch.as_tensor(modes, dtype=torch.float32)
-    samples = _check_samples(samples, modes.shape[1]).to(torch.float32)
+    samples = check_points(samples, modes.shape[1]).to(torch.float32)
     mode_std = torch.as_tensor(mode_std, dtype=torch.float32).reshape(-1).expand(modes.shape[0])
     nearest_distance, nearest = torch.cdist(samples, modes).min(dim=1)  # (n,)
     high_quality = nearest_distance <= threshold * mode_std[nearest]
@@ -124,7 +117,7 @@ def histogram_on_cells(samples: Tensor, extent, bins: int) -> Tensor:
     generator that throws samples far away still has all its mass on the grid
     (where p* has almost none). Returns a (bins, bins) tensor indexed [y cell, x cell].
     """
-    samples = _check_samples(samples).to(torch.float64)
+    samples = check_points(samples).to(torch.float64)
     x_low, x_high, y_low, y_high = as_extent(extent)
     column = ((samples[:, 0] - x_low) / (x_high - x_low) * bins).floor().clamp(0, bins - 1).long()
     row = ((samples[:, 1] - y_low) / (y_high - y_low) * bins).floor().clamp(0, bins - 1).long()
@@ -185,7 +178,7 @@ def _paired_samples(x, y, one_dimensional: bool) -> tuple[Tensor, Tensor]:
         x, y = x.reshape(-1), y.reshape(-1)
     else:
         dim = x.shape[-1] if x.ndim == 2 else 2
-        x, y = _check_samples(x, dim), _check_samples(y, dim)
+        x, y = check_points(x, dim), check_points(y, dim)
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"the two samples must have the same size, got {x.shape[0]} and "
                          f"{y.shape[0]} points; take the first n = min(n_x, n_y) of each "
@@ -253,10 +246,8 @@ def fit_critic(real: Tensor, fake: Tensor, steps: int = 500, seed: int = 0, widt
     f_φ is ``models.mlp(2, 1, width, depth)`` seeded by ``seed``; minibatches of
     ``batch_size`` points of each sample, drawn with a generator seeded by ``seed``.
     """
-    real, fake = _check_samples(real).float(), _check_samples(fake, real.shape[1]).float()
-    with torch.random.fork_rng(devices=[]):  # leave the notebook's random state alone
-        torch.manual_seed(seed)
-        critic = mlp(real.shape[1], 1, width=width, depth=depth)
+    real, fake = check_points(real).float(), check_points(fake, real.shape[1]).float()
+    critic = mlp(real.shape[1], 1, width=width, depth=depth, seed=seed)
     optimizer = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9))
     penalty = WGANGradientPenalty(weight=penalty_weight, seed=seed)
     rng = torch.Generator().manual_seed(seed)
@@ -309,8 +300,8 @@ def independent_critic(real_heldout: Tensor, fake: Tensor, steps: int = 500, see
     measured too); f/s has mean slope 1 on the transport paths. The result is an
     estimate, not a bound: it can fall a little above or below W₁.
     """
-    real_heldout = _check_samples(real_heldout).float()
-    fake = _check_samples(fake, real_heldout.shape[1]).float()
+    real_heldout = check_points(real_heldout).float()
+    fake = check_points(fake, real_heldout.shape[1]).float()
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}.")
     n_real = int(round(real_heldout.shape[0] * (1 - test_fraction)))

@@ -31,16 +31,27 @@ class RatioClassifier:
     @torch.no_grad()
     def logits(self, x: Tensor) -> Tensor:
         """l_φ(x), shape (n,)."""
-        return self.network(_as_points(x)).squeeze(-1)
+        return self.network(as_points(x).float()).squeeze(-1)
 
     def log_ratio(self, x: Tensor) -> Tensor:
         """log r̂(x) = l_φ(x) - log(π / (1 - π))."""
         return ratio_from_logits(self.logits(x), self.prior)
 
 
-def _as_points(x) -> Tensor:
-    x = torch.as_tensor(x, dtype=torch.float32)
-    return x.reshape(-1, 1) if x.ndim == 1 else x
+def as_points(x, name: str = "x") -> Tensor:
+    """Samples as an (n, d) float tensor; a 1D tensor is n points in 1D.
+
+    Floating-point inputs keep their precision; others become float32.
+    """
+    x = torch.as_tensor(x)
+    if not x.is_floating_point():
+        x = x.float()
+    if x.ndim == 1:
+        x = x.reshape(-1, 1)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"{name} must be n points as a tensor of shape (n, d) or (n,), "
+                         f"got shape {tuple(x.shape)}.")
+    return x
 
 
 def fit_ratio_classifier(
@@ -64,15 +75,13 @@ def fit_ratio_classifier(
     π E_p*[ℓ₊(l)] + (1 - π) E_q[ℓ₋(l)] with Adam; the learning rate decays to
     zero on a cosine schedule so the final estimate settles.
     """
-    real, fake = _as_points(real), _as_points(fake)
+    real, fake = as_points(real, "real").float(), as_points(fake, "fake").float()
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"real and fake samples differ in dimension: {real.shape[1]} vs {fake.shape[1]}.")
     rule_fn = get_scoring_rule(rule)
     rule_name = rule if isinstance(rule, str) else getattr(rule, "__name__", "custom")
     generator = torch.Generator().manual_seed(seed)
-    with torch.random.fork_rng():  # seed the initial weights without resetting the caller's stream
-        torch.manual_seed(seed)
-        network = mlp(real.shape[1], 1, width=width, depth=depth)
+    network = mlp(real.shape[1], 1, width=width, depth=depth, seed=seed)
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
     classifier = RatioClassifier(network, prior, rule_name)

@@ -51,7 +51,7 @@ import gan_course
 from gan_course import metrics
 from gan_course.data import toy
 from gan_course.divergences import f_divergences as fd
-from gan_course.gan_losses import GAN_LOSSES
+from gan_course.gan_losses import GAN_LOSSES, generator_loss_curve
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR
 from gan_course.train import GANConfig, train_batch
 from gan_course.widgets import Player, export_animation
@@ -248,25 +248,13 @@ plt.show()
 # line for $r = 1$. (This is the figure "objective functions for different choices of $f$" of the talk.)
 
 # %%
-def per_sample_loss(loss_name, logits):
-    """Each logit's generator loss and its slope d loss / d v, from the registry's loss."""
-    values, slopes = [], []
-    for v in logits:
-        v = v.reshape(1).clone().requires_grad_(True)
-        loss = GAN_LOSSES[loss_name](v.detach(), v).generator
-        (slope,) = torch.autograd.grad(loss, v)
-        values.append(loss.item())
-        slopes.append(slope.item())
-    return torch.tensor(values), torch.tensor(slopes)
-
-
 SATURATED = 0.02
 v_grid = torch.linspace(-6.0, 6.0, 241, dtype=torch.float64)
 early = torch.tensor([-5.0], dtype=torch.float64)  # log r of an obviously fake sample
 fig, axes = plt.subplots(2, 4, figsize=(12, 5.4))
 for ax, (name, entry) in zip(axes.flat, fd.F_DIVERGENCES.items()):
-    bound_values, bound_slopes = per_sample_loss(f"fgan_{name}", v_grid)
-    alternative_values, _ = per_sample_loss(f"fgan_{name}_alternative", v_grid)
+    bound_values, bound_slopes = generator_loss_curve(f"fgan_{name}", v_grid)
+    alternative_values, _ = generator_loss_curve(f"fgan_{name}_alternative", v_grid)
     ax.fill_between(v_grid, 0, 1, where=bound_slopes.abs() < SATURATED, transform=ax.get_xaxis_transform(),
                     color="grey", alpha=0.2, lw=0, label="bound: saturated")
     ax.plot(v_grid, bound_values, color="tab:red", lw=2, label="bound  −f*(g(v))")
@@ -300,8 +288,8 @@ for name, entry in fd.F_DIVERGENCES.items():
               "saturated once it is sure")
         continue
     v_star = entry.optimal_logit(early)
-    _, bound_slope = per_sample_loss(f"fgan_{name}", v_star)
-    _, alternative_slope = per_sample_loss(f"fgan_{name}_alternative", v_star)
+    _, bound_slope = generator_loss_curve(f"fgan_{name}", v_star)
+    _, alternative_slope = generator_loss_curve(f"fgan_{name}_alternative", v_star)
     print(f"{name:<16} {float(v_star):>7.2f} {float(bound_slope):>14.3g} {float(alternative_slope):>20.3g}")
 
 # %% [markdown]

@@ -43,7 +43,7 @@ import torch
 import gan_course
 from gan_course import metrics, ratio
 from gan_course.data import toy
-from gan_course.gan_losses import minimax, non_saturating
+from gan_course.gan_losses import generator_loss_curve, minimax, non_saturating
 from gan_course.models import mlp
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR, row_of_axes
 from gan_course.train import GANConfig, generator_gradient_norm, train_batch
@@ -118,21 +118,19 @@ print(f"the score-function estimate is {stds[1] / stds[0]:.1f} times noisier")
 # NBVAL_CHECK_OUTPUT
 print(" r = p*/q    D = r/(1+r)    |∂ℓ/∂l| saturating    |∂ℓ/∂l| non-saturating")
 for r in (1.0, 1e-1, 1e-2, 1e-3, 1e-4):
-    logit = torch.tensor([float(torch.tensor(r).log())], requires_grad=True)  # l = log r at π = ½
-    slopes = [torch.autograd.grad(loss(logit, logit).generator, logit)[0].abs().item()
-              for loss in (minimax, non_saturating)]
+    logit = torch.tensor(r).log()  # the optimal discriminator's logit l = log r at π = ½
+    slopes = [generator_loss_curve(loss, logit)[1].abs().item() for loss in ("minimax", "non_saturating")]
     print(f" {r:8.0e}    {r / (1 + r):11.2e}    {slopes[0]:20.2e}    {slopes[1]:22.3f}")
 
 # %%
 d_values = torch.logspace(-5, 0, 400)[:-1]
-logits_grid = torch.log(d_values / (1 - d_values)).requires_grad_(True)
+logits_grid = torch.log(d_values / (1 - d_values))
 fig, (ax_loss, ax_slope) = row_of_axes(2, width=4.4, height=3.2)
-for loss, label, colour in ((minimax, "saturating: log(1 − D)", "tab:red"),
-                            (non_saturating, "non-saturating: −log D", "tab:green")):
-    per_sample = torch.stack([loss(l[None], l[None]).generator for l in logits_grid])
-    slope = torch.autograd.grad(per_sample.sum(), logits_grid)[0].abs()
-    ax_loss.plot(d_values, per_sample.detach(), color=colour, label=label)
-    ax_slope.loglog(d_values, slope, color=colour, label=label)
+for loss, label, colour in (("minimax", "saturating: log(1 − D)", "tab:red"),
+                            ("non_saturating", "non-saturating: −log D", "tab:green")):
+    per_sample, slope = generator_loss_curve(loss, logits_grid)
+    ax_loss.plot(d_values, per_sample, color=colour, label=label)
+    ax_slope.loglog(d_values, slope.abs(), color=colour, label=label)
 for ax in (ax_loss, ax_slope):
     ax.axvspan(1e-5, 1e-2, color="0.9", zorder=0)
     ax.set_xlabel("D(G(z))")
@@ -170,15 +168,7 @@ n_samples = 2000
 
 
 def fresh_generator(seed):
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return mlp(2, 2, width=64, depth=2)
-
-
-def fresh_discriminator(seed):
-    with torch.random.fork_rng():
-        torch.manual_seed(1000 + seed)
-        return mlp(2, 1, width=64, depth=2)
+    return mlp(2, 2, width=64, depth=2, seed=seed)
 
 
 rows = []
@@ -190,7 +180,7 @@ for steps in disc_steps:
         fakes = generator(noise).detach()
         real = ring.sample(n_samples, generator=torch.Generator().manual_seed(100 + seed))
         if steps == 0:
-            discriminator = fresh_discriminator(seed)
+            discriminator = mlp(2, 1, width=64, depth=2, seed=1000 + seed)
         else:
             discriminator = ratio.fit_ratio_classifier(real, fakes, "bernoulli", steps=steps,
                                                        seed=seed).network

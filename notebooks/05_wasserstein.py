@@ -37,7 +37,6 @@
 # independent critic ranking several generators.
 
 # %%
-import dataclasses
 import math
 
 import matplotlib.pyplot as plt
@@ -254,22 +253,17 @@ print(f"trained {len(labels)} WGANs for {steps} steps in {clipped.wall_time:.0f}
 
 # %% [markdown]
 # A critic is defined only up to an additive constant ($\mathbb{E}_{p^*}[f + b] - \mathbb{E}_q[f + b]$
-# does not depend on $b$), so for display we subtract each frame's mean over the grid. The
-# heatmaps then show each critic's shape on its own colour scale: blue where the critic is high
-# ("real"), orange where it is low.
+# does not depend on $b$), so the player draws each frame of a Wasserstein critic minus its mean over
+# the grid. The heatmaps then show each critic's shape on its own colour scale: blue where the critic
+# is high ("real"), orange where it is low.
 
 # %%
-def centred(history):
-    """The same History with each frame's critic shifted to mean 0 over the grid."""
-    return dataclasses.replace(history, disc=history.disc - history.disc.mean(dim=(1, 2), keepdim=True))
-
-
-player = widgets.Player([centred(clipped), centred(penalised)], labels=labels)
+player = widgets.Player([clipped, penalised], labels=labels)
 player.set_step(1)
 player
 
 # %%
-widgets.export_animation([centred(clipped), centred(penalised)], labels=labels, frames=8, dpi=45)
+widgets.export_animation([clipped, penalised], labels=labels, frames=8, dpi=45)
 
 # %% [markdown]
 # Move the slider (the player opens at the first recorded frame after the start). Early on, the

@@ -70,9 +70,8 @@ SETTINGS = sweeps.MANY_PATHS_SWEEP  # the data, networks and sweep of this lesso
 data = SETTINGS.data()
 NETWORKS = SETTINGS.networks  # width 64, depth 2, batch 128
 
-with torch.random.fork_rng():  # the generator that train_batch builds for seed 0
-    torch.manual_seed(0)
-    initial_generator = mlp(2, 2, width=NETWORKS["width"], depth=NETWORKS["depth"])
+# the generator that train_batch builds for seed 0
+initial_generator = mlp(2, 2, width=NETWORKS["width"], depth=NETWORKS["depth"], seed=0)
 rng = torch.Generator().manual_seed(1)
 real = data.sample(1000, generator=rng)
 with torch.no_grad():

@@ -10,10 +10,12 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from gan_course.gan_losses import (
     GAN_LOSSES,
     PROBABILISTIC_DISCRIMINATOR,
+    generator_loss_curve,
     get_gan_loss,
     minimax,
     non_saturating,
@@ -152,3 +154,14 @@ def test_unknown_name_lists_the_choices():
 def test_bad_logits_get_a_clear_error(bad, error):
     with pytest.raises(error, match="logits_real"):
         non_saturating(bad, torch.zeros(3))
+
+
+def test_generator_loss_curve_gives_each_fakes_loss_and_slope():
+    logits = torch.tensor([-30.0, -2.0, 0.0, 3.0], dtype=torch.float64)
+    values, slopes = generator_loss_curve("minimax", logits)
+    assert torch.allclose(values, -F.softplus(logits))
+    assert torch.allclose(slopes, -torch.sigmoid(logits))  # −D: vanishes at l = −30
+    values, slopes = generator_loss_curve("non_saturating", logits)
+    assert torch.allclose(values, F.softplus(-logits))
+    assert torch.allclose(slopes, -(1 - torch.sigmoid(logits)))
+    assert values.dtype == torch.float64 and values.shape == logits.shape

@@ -449,3 +449,14 @@ def test_saturating_gradient_vanishes_where_the_discriminator_rejects_the_fakes(
     noise = torch.randn(64, 2, generator=torch.Generator().manual_seed(1))
     assert generator_gradient_norm(generator, discriminator, "minimax", noise) < 1e-10
     assert generator_gradient_norm(generator, discriminator, "non_saturating", noise) > 0.5
+
+
+def test_a_seeded_mlp_is_the_one_after_manual_seed_and_leaves_the_random_state_alone():
+    torch.manual_seed(3)
+    expected = mlp(2, 1, width=8, depth=1)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    seeded = mlp(2, 1, width=8, depth=1, seed=3)
+    assert torch.equal(torch.get_rng_state(), before)
+    for got, want in zip(seeded.parameters(), expected.parameters()):
+        assert torch.equal(got, want)

@@ -35,9 +35,7 @@ def linear_critic(weights, bias: float = 0.0) -> nn.Linear:
 
 
 def _mlp_critic(seed: int) -> nn.Sequential:
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return mlp(2, 1, width=16, depth=2)
+    return mlp(2, 1, width=16, depth=2, seed=seed)
 
 
 def _points(n: int, seed: int, shift: float = 0.0) -> Tensor:

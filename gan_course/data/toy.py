@@ -41,7 +41,8 @@ def _check_sample_size(n) -> int:
     return int(n)
 
 
-def _check_points(x, dim: int) -> Tensor:
+def check_points(x, dim: int = 2) -> Tensor:
+    """x as an (n, dim) tensor, or a clear error naming the reshape."""
     x = torch.as_tensor(x)
     if x.ndim == 1 and dim == 1:
         x = x.reshape(-1, 1)
@@ -96,7 +97,7 @@ class Gaussian:
         return (self.mean + noise @ self._scale_tril.T).float()
 
     def log_prob(self, x) -> Tensor:
-        x = _check_points(x, self.dim)
+        x = check_points(x, self.dim)
         out_dtype = x.dtype if x.is_floating_point() else torch.float32
         centred = (x.to(torch.float64) - self.mean).T
         whitened = torch.linalg.solve_triangular(self._scale_tril, centred, upper=False)
@@ -153,7 +154,7 @@ class GaussianMixture:
         return (self.means[which] + self.stds[which, None] * noise).float()
 
     def log_prob(self, x) -> Tensor:
-        x = _check_points(x, self.dim)
+        x = check_points(x, self.dim)
         out_dtype = x.dtype if x.is_floating_point() else torch.float32
         per_component = torch.stack([c.log_prob(x.to(torch.float64)) for c in self.components], dim=1)
         return torch.logsumexp(per_component + self.weights.log(), dim=1).to(out_dtype)
@@ -249,7 +250,7 @@ class Line:
         return (self.start + along * (self.end - self.start) + self.noise * blur).float()
 
     def log_prob(self, x) -> Tensor:
-        x = _check_points(x, self.dim)
+        x = check_points(x, self.dim)
         direction = (self.end - self.start) / self.length
         offset = x.to(torch.float64) - self.start
         along = offset @ direction
@@ -285,7 +286,7 @@ class DisjointRegions:
         return (self.centres[which] + self.side * within).float()
 
     def log_prob(self, x) -> Tensor:
-        x = _check_points(x, self.dim).to(torch.float64)
+        x = check_points(x, self.dim).to(torch.float64)
         inside = ((x[:, None, :] - self.centres).abs() <= self.side / 2).all(-1).any(-1)
         density = torch.where(inside, 1 / (2 * self.side**2), 0.0)
         return density.log().float()

@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from scipy.integrate import simpson
 
 from gan_course.losses import from_registry
-from gan_course.ratio import fit_ratio_classifier
+from gan_course.ratio import as_points, fit_ratio_classifier
 
 Tensor = torch.Tensor
 
@@ -444,7 +444,7 @@ class Critic:
     @torch.no_grad()
     def outputs(self, x) -> Tensor:
         """The raw outputs v(x), shape (n,)."""
-        return self.network(_as_points(x)).squeeze(-1)
+        return self.network(as_points(x).float()).squeeze(-1)
 
     def bound(self, real, fake) -> float:
         """The bound estimated on samples of p* (``real``) and of q (``fake``)."""
@@ -453,11 +453,6 @@ class Critic:
     def quadrature_bound(self, p, q, limits=None) -> float:
         """The bound of this critic with exact expectations (1D)."""
         return quadrature_bound(self.divergence, self.outputs, p, q, limits)
-
-
-def _as_points(x) -> Tensor:
-    x = torch.as_tensor(x, dtype=torch.float32)
-    return x.reshape(-1, 1) if x.ndim == 1 else x
 
 
 def fit_critic(real, fake, divergence: str | FDivergence, steps: int = 2000, batch_size: int = 256,

@@ -33,11 +33,11 @@ from typing import NamedTuple, Sequence
 import torch
 
 from gan_course.divergences.ratio_matching import (
-    as_points,
     gaussian_of_distances,
     median_distance,
     squared_distances,
 )
+from gan_course.ratio import as_points
 
 Tensor = torch.Tensor
 

@@ -52,7 +52,7 @@ import torch
 import torch.nn.functional as F
 
 from gan_course.losses import from_registry
-from gan_course.ratio import RatioClassifier, fit_ratio_classifier
+from gan_course.ratio import RatioClassifier, as_points, fit_ratio_classifier
 
 Tensor = torch.Tensor
 
@@ -244,19 +244,6 @@ def fit_neural_ratio(real: Tensor, fake: Tensor, loss: str | RatioLoss = "lsif",
 # --------------------------------------------------------------------------- kernels
 
 
-def as_points(x, name: str = "x") -> Tensor:
-    """Samples as an (n, d) float tensor; a 1D tensor is n points in 1D."""
-    x = torch.as_tensor(x)
-    if not x.is_floating_point():
-        x = x.float()
-    if x.ndim == 1:
-        x = x.reshape(-1, 1)
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"{name} must be n points as a tensor of shape (n, d) or (n,), "
-                         f"got shape {tuple(x.shape)}.")
-    return x
-
-
 def squared_distances(x: Tensor, y: Tensor) -> Tensor:
     """‖x_i − y_j‖² for every pair: (n, m), clamped at 0 against rounding."""
     return (x.pow(2).sum(1, keepdim=True) + y.pow(2).sum(1) - 2.0 * x @ y.T).clamp_min(0.0)
@@ -416,6 +403,6 @@ def _cross_validate(real, fake, centres, bandwidths, lambdas, clip, folds, gener
 __all__ = [
     "BregmanGenerator", "BREGMAN_GENERATORS", "get_bregman_generator", "bregman_loss",
     "bregman_divergence", "lsif_loss", "kliep_loss", "logistic_loss", "RATIO_LOSSES", "get_ratio_loss",
-    "fit_neural_ratio", "as_points", "squared_distances", "gaussian_of_distances",
+    "fit_neural_ratio", "squared_distances", "gaussian_of_distances",
     "gaussian_kernel_matrix", "median_distance", "ulsif_weights", "KernelRatio", "fit_ulsif",
 ]

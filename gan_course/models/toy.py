@@ -19,8 +19,17 @@ ACTIVATIONS = {
 
 
 def mlp(in_dim: int, out_dim: int, width: int = 64, depth: int = 2,
-        activation: str = "relu") -> nn.Sequential:
-    """in_dim → [Linear(width) → activation] × depth → Linear(out_dim)."""
+        activation: str = "relu", seed: int | None = None) -> nn.Sequential:
+    """in_dim → [Linear(width) → activation] × depth → Linear(out_dim).
+
+    seed: if given, the initial weights are those drawn right after
+    torch.manual_seed(seed), and the global random state is left as it was
+    (seeding one network must not change what the rest of a notebook draws).
+    """
+    if seed is not None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return mlp(in_dim, out_dim, width, depth, activation)
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}.")
     if min(in_dim, out_dim, width) < 1 or depth < 0:
@@ -58,8 +67,8 @@ class BatchedMLP(nn.Module):
         if seeds is not None and len(seeds) != k:
             raise ValueError(f"got {len(seeds)} seeds for k={k} networks; "
                              "pass one seed per network.")
-        networks = [_seeded_mlp(in_dim, out_dim, width, depth, activation,
-                                None if seeds is None else seeds[i]) for i in range(k)]
+        networks = [mlp(in_dim, out_dim, width, depth, activation,
+                        seed=None if seeds is None else seeds[i]) for i in range(k)]
         self._take_weights(networks, activation)
 
     @classmethod
@@ -131,16 +140,6 @@ class BatchedMLP(nn.Module):
                 linear.weight.copy_(weight[k].T)
                 linear.bias.copy_(bias[k, 0])
         return network
-
-
-def _seeded_mlp(in_dim, out_dim, width, depth, activation, seed) -> nn.Sequential:
-    if seed is None:
-        return mlp(in_dim, out_dim, width, depth, activation)
-    # fork_rng restores the global random state afterwards: seeding one network
-    # must not change what the rest of a notebook draws.
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return mlp(in_dim, out_dim, width, depth, activation)
 
 
 def _activation_name(network: nn.Sequential) -> str:
