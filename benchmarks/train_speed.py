@@ -68,7 +68,7 @@ def hand_written_loop(config: GANConfig, steps: int) -> float:
     disc_losses, gen_losses = [], []
     start = time.perf_counter()
     for _ in range(steps):
-        real = DATA.sample(batch, generator=rng)
+        real = DATA.sample(batch, rng=rng)
         fake = generator(torch.randn(batch, noise_dim, generator=rng)).detach()
         disc_loss = F.softplus(-discriminator(real)).mean() + F.softplus(discriminator(fake)).mean()
         disc_optimizer.zero_grad()

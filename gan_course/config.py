@@ -14,6 +14,8 @@ import random
 import numpy as np
 import torch
 
+from gan_course.validation import check_int
+
 QUICK_ENV_VAR = "GAN_COURSE_QUICK"
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FALSE_WORDS = {"", "0", "false", "no", "off"}
@@ -37,8 +39,7 @@ def budget(full: int, quick: int) -> int:
 
     >>> steps = budget(full=20_000, quick=200)
     """
-    if any(isinstance(v, bool) or not isinstance(v, int) for v in (full, quick)) or full < 1 or quick < 1:
-        raise ValueError(f"budget needs two positive integers, got full={full!r}, quick={quick!r}.")
+    full, quick = check_int(full, "full"), check_int(quick, "quick")
     if quick > full:
         raise ValueError(f"quick={quick} exceeds full={full}: quick mode should do less work.")
     return quick if is_quick() else full
@@ -91,9 +92,7 @@ def setup(seed: int = 0, threads: int | None = 1, verbose: bool = True) -> torch
     """
     seed_everything(seed)
     if threads is not None:
-        if threads < 1:
-            raise ValueError(f"threads must be a positive integer or None, got {threads!r}.")
-        torch.set_num_threads(threads)
+        torch.set_num_threads(check_int(threads, "threads"))
     _matplotlib_defaults()
     chosen = device()
     if verbose:

@@ -1,23 +1,36 @@
 """GAN losses: what the discriminator and the generator each minimise.
 
 The discriminator D_φ outputs a logit l(x) (for the probabilistic losses
-D_φ(x) = σ(l(x)) is the probability that x is real). On a batch of real
-samples x ~ p* and fakes x = G_θ(z), z ~ N(0, I), a GAN loss returns the two
-objectives as a :class:`gan_course.losses.Loss`:
+D_φ(x) = σ(l(x)) is the probability that x is real). Every GAN loss has the
+same signature and returns a :class:`gan_course.losses.Loss`:
 
     loss = non_saturating(logits_real, logits_fake)
     loss.discriminator   # minimised over φ
     loss.generator       # minimised over θ (only the fake term depends on θ)
 
-Every loss here is written in terms of logits (softplus(l) = log(1 + e^l)
-instead of log σ(l)), so logits in the hundreds give finite losses and
-gradients. The registry ``GAN_LOSSES`` maps names to functions, including one
-f-GAN loss per row of the f-divergence table (``f_gan``; lesson 02).
+The generator's objective depends on the fakes alone, so its step passes no
+real logits: ``non_saturating(None, logits_fake).generator`` (then
+``.discriminator`` is None).
 
-In the papers' notation (Goodfellow et al. 2014), with D = σ(l):
+Every loss is written in terms of logits (softplus(l) = log(1 + e^l) instead of
+log σ(l)), so logits in the hundreds give finite losses and gradients. In the
+papers' notation (Goodfellow et al. 2014), with D = σ(l):
 
-    -log D(x)     = softplus(-l(x))
+    -log D(x)      = softplus(-l(x))
     -log(1 - D(x)) = softplus(l(x))
+
+What a plot or a metric needs to know about a loss is an attribute of the
+loss function, set by ``gan_loss``:
+
+    discriminator_is_probability: D_φ = σ(l) is a classifier's probability, so
+        plots show σ(l) in [0, 1] (otherwise the raw output l: a regression target
+        or a critic's score);
+    critic_up_to_constant: the loss is unchanged when a constant is added to the
+        critic (Wasserstein), so plots centre it.
+
+The registry ``GAN_LOSSES`` maps every name to its function: the five classic
+losses and, for each row of the f-divergence table (lesson 02), two f-GAN losses
+``fgan_<f>`` and ``fgan_<f>_alternative`` (see ``f_gan_loss``).
 """
 
 from __future__ import annotations
@@ -27,28 +40,33 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from gan_course.divergences.f_divergences import F_DIVERGENCES, bound_terms, get_f_divergence
-from gan_course.losses import Loss, from_registry
+from gan_course.divergences.f_divergences import get_f_divergence
+from gan_course.losses import Loss
+from gan_course.validation import check_logits, from_registry
 
 Tensor = torch.Tensor
-GANLoss = Callable[[Tensor, Tensor], Loss]
+GANLoss = Callable[[Tensor | None, Tensor], Loss]
 
 
-def _check_logits(logits_real, logits_fake) -> None:
+def gan_loss(discriminator_is_probability: bool = False, critic_up_to_constant: bool = False):
+    """Mark a function (logits_real, logits_fake) -> Loss with the loss's properties."""
+    def mark(loss: GANLoss) -> GANLoss:
+        loss.discriminator_is_probability = discriminator_is_probability
+        loss.critic_up_to_constant = critic_up_to_constant
+        return loss
+    return mark
+
+
+def _checked(logits_real: Tensor | None, logits_fake: Tensor) -> None:
     # Cheap checks only: these functions run at every training step, and the
     # training loop looks for NaN itself (with the step number in its message).
-    for name, logits in (("logits_real", logits_real), ("logits_fake", logits_fake)):
-        if not torch.is_tensor(logits):
-            raise TypeError(f"{name} must be a torch tensor of logits, got "
-                            f"{type(logits).__name__}; wrap it with torch.as_tensor(...).")
-        if not logits.is_floating_point():
-            raise TypeError(f"{name} must be floating point, got {logits.dtype}; "
-                            "call .float() first.")
-        if logits.numel() == 0:
-            raise ValueError(f"{name} is empty: pass at least one sample.")
+    if logits_real is not None:
+        check_logits(logits_real, "logits_real")
+    check_logits(logits_fake, "logits_fake")
 
 
-def minimax(logits_real: Tensor, logits_fake: Tensor) -> Loss:
+@gan_loss(discriminator_is_probability=True)
+def minimax(logits_real: Tensor | None, logits_fake: Tensor) -> Loss:
     """The original, saturating GAN (Goodfellow et al. 2014).
 
     D_φ minimises the Bernoulli loss (π = ½, up to the factor ½):
@@ -58,13 +76,16 @@ def minimax(logits_real: Tensor, logits_fake: Tensor) -> Loss:
     Early in training D(G(z)) ≈ 0 (r ≪ 1), where log(1 - D) is flat: the
     generator's gradient vanishes ("saturates").
     """
-    _check_logits(logits_real, logits_fake)
-    real = F.softplus(-logits_real).mean()
+    _checked(logits_real, logits_fake)
     fake = F.softplus(logits_fake).mean()
+    if logits_real is None:
+        return Loss(discriminator=None, generator=-fake, parts={"fake": fake})
+    real = F.softplus(-logits_real).mean()
     return Loss(discriminator=real + fake, generator=-fake, parts={"real": real, "fake": fake})
 
 
-def non_saturating(logits_real: Tensor, logits_fake: Tensor) -> Loss:
+@gan_loss(discriminator_is_probability=True)
+def non_saturating(logits_real: Tensor | None, logits_fake: Tensor) -> Loss:
     """The non-saturating GAN (Goodfellow et al. 2014, section 3).
 
     D_φ minimises the same Bernoulli loss as ``minimax``:
@@ -73,14 +94,17 @@ def non_saturating(logits_real: Tensor, logits_fake: Tensor) -> Loss:
         E_z[-log D(G(z))] = E_z[softplus(-l)]
     which has the same fixed point but strong gradients where D(G(z)) ≈ 0.
     """
-    _check_logits(logits_real, logits_fake)
-    real = F.softplus(-logits_real).mean()
+    _checked(logits_real, logits_fake)
     fake = F.softplus(logits_fake).mean()
     generator = F.softplus(-logits_fake).mean()
+    if logits_real is None:
+        return Loss(discriminator=None, generator=generator, parts={"fake": fake})
+    real = F.softplus(-logits_real).mean()
     return Loss(discriminator=real + fake, generator=generator, parts={"real": real, "fake": fake})
 
 
-def least_squares(logits_real: Tensor, logits_fake: Tensor) -> Loss:
+@gan_loss()
+def least_squares(logits_real: Tensor | None, logits_fake: Tensor) -> Loss:
     """Least-squares GAN, LSGAN (Mao et al. 2017) with targets a-b-c = 0-1-1.
 
     The discriminator's raw output l (no sigmoid) regresses onto 1 for real
@@ -90,14 +114,17 @@ def least_squares(logits_real: Tensor, logits_fake: Tensor) -> Loss:
     The optimal output is l* = p* / (p* + q_θ), so it is a probability at the
     optimum but not constrained to [0, 1] during training.
     """
-    _check_logits(logits_real, logits_fake)
-    real = 0.5 * ((logits_real - 1.0) ** 2).mean()
+    _checked(logits_real, logits_fake)
     fake = 0.5 * (logits_fake**2).mean()
     generator = 0.5 * ((logits_fake - 1.0) ** 2).mean()
+    if logits_real is None:
+        return Loss(discriminator=None, generator=generator, parts={"fake": fake})
+    real = 0.5 * ((logits_real - 1.0) ** 2).mean()
     return Loss(discriminator=real + fake, generator=generator, parts={"real": real, "fake": fake})
 
 
-def hinge(logits_real: Tensor, logits_fake: Tensor) -> Loss:
+@gan_loss()
+def hinge(logits_real: Tensor | None, logits_fake: Tensor) -> Loss:
     """Hinge GAN (Lim & Ye 2017; Miyato et al. 2018).
 
     D_φ minimises the hinge scoring rule (π = ½, up to the factor ½):
@@ -105,14 +132,17 @@ def hinge(logits_real: Tensor, logits_fake: Tensor) -> Loss:
     G_θ raises the critic's output on its fakes:
         -E_z[l]
     """
-    _check_logits(logits_real, logits_fake)
-    real = F.relu(1.0 - logits_real).mean()
+    _checked(logits_real, logits_fake)
     fake = F.relu(1.0 + logits_fake).mean()
-    return Loss(discriminator=real + fake, generator=-logits_fake.mean(),
-                parts={"real": real, "fake": fake})
+    generator = -logits_fake.mean()
+    if logits_real is None:
+        return Loss(discriminator=None, generator=generator, parts={"fake": fake})
+    real = F.relu(1.0 - logits_real).mean()
+    return Loss(discriminator=real + fake, generator=generator, parts={"real": real, "fake": fake})
 
 
-def wasserstein(logits_real: Tensor, logits_fake: Tensor) -> Loss:
+@gan_loss(critic_up_to_constant=True)
+def wasserstein(logits_real: Tensor | None, logits_fake: Tensor) -> Loss:
     """Wasserstein GAN (Arjovsky et al. 2017).
 
     The critic f_φ (here the raw output l) maximises E_p*[f] - E_q[f], which
@@ -121,38 +151,44 @@ def wasserstein(logits_real: Tensor, logits_fake: Tensor) -> Loss:
         G_θ: -E_z[l]
     Without a Lipschitz constraint (weight clipping, a gradient penalty) the
     critic's loss is unbounded below: pass a ``penalty`` to the training loop.
+    Adding a constant to f changes neither objective's gradient.
     """
-    _check_logits(logits_real, logits_fake)
-    real = logits_real.mean()
+    _checked(logits_real, logits_fake)
     fake = logits_fake.mean()
+    if logits_real is None:
+        return Loss(discriminator=None, generator=-fake, parts={"fake": fake})
+    real = logits_real.mean()
     return Loss(discriminator=fake - real, generator=-fake, parts={"real": real, "fake": fake})
 
+
+# --------------------------------------------------------------------------- f-GAN
 
 F_GAN_GENERATORS = ("bound", "alternative")
 
 
-def f_gan(divergence: str, generator: str = "bound") -> GANLoss:
+def f_gan_loss(divergence: str, generator_objective: str, logits_real: Tensor | None,
+               logits_fake: Tensor) -> Loss:
     """The f-GAN loss of one row of the f-divergence table (Nowozin et al. 2016).
 
     The critic's raw output v (the logit) goes through the row's output
-    activation, T = g_f(v) ∈ dom f*, and the critic maximises the variational
+    activation, T = g_f(v) ∈ dom f†, and the critic maximises the variational
     lower bound of D_f[p* ‖ q_θ]:
 
-        D_φ minimises  −(E_p*[g_f(v)] − E_z[f*(g_f(v))])
+        D_φ minimises  −(E_p*[g_f(v)] − E_z[f†(g_f(v))])
 
-    For the generator there are two choices (``generator``):
+    For the generator there are two choices (``generator_objective``):
 
     "bound" (the registry's ``fgan_<name>``): G_θ minimises the same bound, of
         which only the fake term depends on θ:
-            G_θ minimises  −E_z[f*(g_f(v))]
+            G_θ minimises  −E_z[f†(g_f(v))]
         This is the saddle-point game of the paper's eq. (7). At the optimal
         critic T* = f'(r) its gradient is exactly ∇_θ D_f[p* ‖ q_θ]
-        (since ∂/∂q [q f(p*/q)] = f(r) − r f'(r) = −f*(f'(r))), so the
-        generator minimises the divergence that f names. That is why the
-        registry uses it: lesson 02 compares what different f do to the
-        generator. Its price is saturation for some f: for KL, GAN and JS,
-        f*(g_f(v)) is flat where the critic is sure a fake is fake (v ≪ 0, r ≪ 1),
-        as for the minimax GAN; ``fgan_gan`` *is* ``minimax``.
+        (since ∂/∂q [q f(p*/q)] = f(r) − r f'(r) = −f†(f'(r))), so the
+        generator minimises the divergence that f names. That is why lesson 02
+        uses it to compare what different f do to the generator. Its price is
+        saturation for some f: for KL, GAN and JS, f†(g_f(v)) is flat where the
+        critic is sure a fake is fake (v ≪ 0, r ≪ 1), as for the minimax GAN;
+        ``fgan_gan`` *is* ``minimax``.
     "alternative" (``fgan_<name>_alternative``): G_θ maximises E_z[g_f(v)],
             G_θ minimises  −E_z[g_f(v)]
         the heuristic of Nowozin et al. (section 3.2) and of the non-saturating
@@ -167,25 +203,117 @@ def f_gan(divergence: str, generator: str = "bound") -> GANLoss:
     Neyman χ², squared Hellinger) v is first clipped to ±``LOGIT_CLIP`` (50).
     """
     entry = get_f_divergence(divergence)
-    if generator not in F_GAN_GENERATORS:
-        raise ValueError(f"unknown f-GAN generator objective {generator!r}; choose 'bound' "
-                         "(minimise the bound) or 'alternative' (maximise E_q[g_f(v)]).")
+    if generator_objective not in F_GAN_GENERATORS:
+        raise ValueError(f"unknown f-GAN generator objective {generator_objective!r}; choose "
+                         "'bound' (minimise the bound) or 'alternative' (maximise E_q[g_f(v)]).")
+    _checked(logits_real, logits_fake)
+    fake = entry.fake_term(logits_fake).mean()  # E_q[f†(g_f(v))]
+    if generator_objective == "bound":
+        generator = -fake
+    else:
+        generator = -entry.critic(logits_fake).mean()  # −E_q[g_f(v)]
+    if logits_real is None:
+        return Loss(discriminator=None, generator=generator, parts={"fake": fake})
+    real = entry.critic(logits_real).mean()  # E_p*[g_f(v)]
+    return Loss(discriminator=fake - real, generator=generator, parts={"real": real, "fake": fake})
 
-    def loss(logits_real: Tensor, logits_fake: Tensor) -> Loss:
-        _check_logits(logits_real, logits_fake)
-        real, fake = bound_terms(entry, logits_real, logits_fake)  # E_p*[T], E_q[f*(T)]
-        if generator == "bound":
-            generator_loss = -fake
-        else:
-            generator_loss = -entry.critic(logits_fake).mean()
-        return Loss(discriminator=fake - real, generator=generator_loss,
-                    parts={"real": real, "fake": fake})
 
-    suffix = "" if generator == "bound" else "_alternative"
-    loss.__name__ = loss.__qualname__ = f"fgan_{entry.name}{suffix}"
-    loss.__doc__ = (f"f-GAN loss for {entry.title} (D_f = {entry.equals}), generator objective "
-                    f"{generator!r}; see ``f_gan``.")
-    return loss
+@gan_loss()
+def fgan_kl(logits_real, logits_fake):
+    """f-GAN for KL(p* ‖ q_θ); the generator minimises the bound (see ``f_gan_loss``)."""
+    return f_gan_loss("kl", "bound", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_kl_alternative(logits_real, logits_fake):
+    """f-GAN for KL(p* ‖ q_θ); the generator maximises E_q[g_f(v)] (see ``f_gan_loss``)."""
+    return f_gan_loss("kl", "alternative", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_reverse_kl(logits_real, logits_fake):
+    """f-GAN for KL(q_θ ‖ p*); the generator minimises the bound (see ``f_gan_loss``)."""
+    return f_gan_loss("reverse_kl", "bound", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_reverse_kl_alternative(logits_real, logits_fake):
+    """f-GAN for KL(q_θ ‖ p*); the generator maximises E_q[g_f(v)] (see ``f_gan_loss``)."""
+    return f_gan_loss("reverse_kl", "alternative", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_pearson(logits_real, logits_fake):
+    """f-GAN for Pearson χ²(p* ‖ q_θ); the generator minimises the bound (see ``f_gan_loss``)."""
+    return f_gan_loss("pearson", "bound", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_pearson_alternative(logits_real, logits_fake):
+    """f-GAN for Pearson χ²(p* ‖ q_θ); the generator maximises E_q[g_f(v)] (see ``f_gan_loss``)."""
+    return f_gan_loss("pearson", "alternative", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_neyman(logits_real, logits_fake):
+    """f-GAN for Neyman χ²(q_θ ‖ p*); the generator minimises the bound (see ``f_gan_loss``)."""
+    return f_gan_loss("neyman", "bound", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_neyman_alternative(logits_real, logits_fake):
+    """f-GAN for Neyman χ²(q_θ ‖ p*); the generator maximises E_q[g_f(v)] (see ``f_gan_loss``)."""
+    return f_gan_loss("neyman", "alternative", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_hellinger(logits_real, logits_fake):
+    """f-GAN for the squared Hellinger distance; the generator minimises the bound."""
+    return f_gan_loss("hellinger", "bound", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_hellinger_alternative(logits_real, logits_fake):
+    """f-GAN for the squared Hellinger distance; the generator maximises E_q[g_f(v)]."""
+    return f_gan_loss("hellinger", "alternative", logits_real, logits_fake)
+
+
+# The JS and GAN critics minimise the Bernoulli loss (up to a constant), so their v
+# is a classifier's logit and σ(v) the probability that x is real.
+@gan_loss(discriminator_is_probability=True)
+def fgan_js(logits_real, logits_fake):
+    """f-GAN for 2 JS(p* ‖ q_θ); the generator minimises the bound (see ``f_gan_loss``)."""
+    return f_gan_loss("js", "bound", logits_real, logits_fake)
+
+
+@gan_loss(discriminator_is_probability=True)
+def fgan_js_alternative(logits_real, logits_fake):
+    """f-GAN for 2 JS(p* ‖ q_θ); the generator maximises E_q[g_f(v)] (see ``f_gan_loss``)."""
+    return f_gan_loss("js", "alternative", logits_real, logits_fake)
+
+
+@gan_loss(discriminator_is_probability=True)
+def fgan_gan(logits_real, logits_fake):
+    """f-GAN for 2 JS − log 4, which is ``minimax`` (see ``f_gan_loss``)."""
+    return f_gan_loss("gan", "bound", logits_real, logits_fake)
+
+
+@gan_loss(discriminator_is_probability=True)
+def fgan_gan_alternative(logits_real, logits_fake):
+    """f-GAN for 2 JS − log 4 with E_q[g_f(v)], which is ``non_saturating`` (see ``f_gan_loss``)."""
+    return f_gan_loss("gan", "alternative", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_total_variation(logits_real, logits_fake):
+    """f-GAN for the total variation distance; the generator minimises the bound."""
+    return f_gan_loss("total_variation", "bound", logits_real, logits_fake)
+
+
+@gan_loss()
+def fgan_total_variation_alternative(logits_real, logits_fake):
+    """f-GAN for the total variation distance; the generator maximises E_q[g_f(v)]."""
+    return f_gan_loss("total_variation", "alternative", logits_real, logits_fake)
 
 
 GAN_LOSSES: dict[str, GANLoss] = {
@@ -194,18 +322,34 @@ GAN_LOSSES: dict[str, GANLoss] = {
     "least_squares": least_squares,
     "hinge": hinge,
     "wasserstein": wasserstein,
+    "fgan_kl": fgan_kl,
+    "fgan_kl_alternative": fgan_kl_alternative,
+    "fgan_reverse_kl": fgan_reverse_kl,
+    "fgan_reverse_kl_alternative": fgan_reverse_kl_alternative,
+    "fgan_pearson": fgan_pearson,
+    "fgan_pearson_alternative": fgan_pearson_alternative,
+    "fgan_neyman": fgan_neyman,
+    "fgan_neyman_alternative": fgan_neyman_alternative,
+    "fgan_hellinger": fgan_hellinger,
+    "fgan_hellinger_alternative": fgan_hellinger_alternative,
+    "fgan_js": fgan_js,
+    "fgan_js_alternative": fgan_js_alternative,
+    "fgan_gan": fgan_gan,
+    "fgan_gan_alternative": fgan_gan_alternative,
+    "fgan_total_variation": fgan_total_variation,
+    "fgan_total_variation_alternative": fgan_total_variation_alternative,
 }
-for _name in F_DIVERGENCES:
-    for _generator in F_GAN_GENERATORS:
-        _loss = f_gan(_name, _generator)
-        GAN_LOSSES[_loss.__name__] = _loss
 
-# Losses whose discriminator is a classifier, D = σ(l): plots show σ(l) in [0, 1].
-# The others show the raw output l (a regression target or a critic's score).
-# The GAN and JS f-GAN critics minimise the Bernoulli loss (up to a constant), so
-# their v is a classifier's logit too.
-PROBABILISTIC_DISCRIMINATOR = ("minimax", "non_saturating", "fgan_gan", "fgan_gan_alternative",
-                               "fgan_js", "fgan_js_alternative")
+
+def f_gan(divergence: str, generator: str = "bound") -> GANLoss:
+    """The registered f-GAN loss for a row of the f table: ``f_gan("kl")`` is ``fgan_kl``,
+    ``f_gan("kl", "alternative")`` is ``fgan_kl_alternative`` (see ``f_gan_loss``)."""
+    entry = get_f_divergence(divergence)
+    if generator not in F_GAN_GENERATORS:
+        raise ValueError(f"unknown f-GAN generator objective {generator!r}; choose 'bound' "
+                         "(minimise the bound) or 'alternative' (maximise E_q[g_f(v)]).")
+    suffix = "" if generator == "bound" else "_alternative"
+    return GAN_LOSSES[f"fgan_{entry.name}{suffix}"]
 
 
 def generator_loss_curve(loss: str | GANLoss, logits: Tensor) -> tuple[Tensor, Tensor]:
@@ -221,7 +365,7 @@ def generator_loss_curve(loss: str | GANLoss, logits: Tensor) -> tuple[Tensor, T
     values, slopes = [], []
     for logit in logits.reshape(-1):
         logit = logit.reshape(1).detach().requires_grad_(True)
-        value = loss_fn(logit.detach(), logit).generator  # only the fake's logit matters
+        value = loss_fn(None, logit).generator
         (slope,) = torch.autograd.grad(value, logit)
         values.append(value.detach())
         slopes.append(slope[0])

@@ -31,6 +31,8 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
+from gan_course.validation import check_logits, from_registry
+
 Tensor = torch.Tensor
 
 
@@ -47,20 +49,6 @@ class Loss(NamedTuple):
     discriminator: Tensor
     generator: Tensor
     parts: dict
-
-
-def _check_logits(logits, which: str) -> Tensor:
-    if not torch.is_tensor(logits):
-        raise TypeError(f"{which} must be a torch tensor of logits, got {type(logits).__name__}; "
-                        "wrap it with torch.as_tensor(...).")
-    if not logits.is_floating_point():
-        raise TypeError(f"{which} must be floating point, got {logits.dtype}; call .float() first.")
-    if logits.numel() == 0:
-        raise ValueError(f"{which} is empty: pass at least one sample.")
-    if torch.isnan(logits).any():
-        raise ValueError(f"{which} contain NaN: training diverged or the inputs hold NaN; "
-                         "lower the learning rate and check the data.")
-    return logits
 
 
 def _check_prior(prior) -> float:
@@ -81,8 +69,8 @@ def _scoring_rule_loss(real_scores: Tensor, fake_scores: Tensor, prior: float) -
 
 
 def _inputs(logits_real, logits_fake, prior):
-    return (_check_logits(logits_real, "logits_real"),
-            _check_logits(logits_fake, "logits_fake"),
+    return (check_logits(logits_real, "logits_real", check_nan=True),
+            check_logits(logits_fake, "logits_fake", check_nan=True),
             _check_prior(prior))
 
 
@@ -169,15 +157,6 @@ SCORING_RULES: dict[str, ScoringRule] = {
 STRICTLY_PROPER = ("bernoulli", "brier", "exponential", "spherical")
 
 
-def from_registry(registry: dict, choice, kind: str):
-    """``choice`` itself if it is a function, else ``registry[choice]``; unknown names list the choices."""
-    if callable(choice):
-        return choice
-    if choice not in registry:
-        raise ValueError(f"unknown {kind} {choice!r}; choose one of {', '.join(registry)}.")
-    return registry[choice]
-
-
 def get_scoring_rule(rule: str | ScoringRule) -> ScoringRule:
     """A scoring rule by name, or the callable itself."""
     return from_registry(SCORING_RULES, rule, "scoring rule")
@@ -195,7 +174,7 @@ def ratio_from_logits(logits: Tensor, prior: float = 0.5) -> Tensor:
     D = π p* / (π p* + (1 - π) q)  ⇒  l = log(D / (1 - D)) = log r + log(π / (1 - π)),
     so  log r(x) = l(x) - log(π / (1 - π)).
     """
-    return _check_logits(logits, "logits") - prior_log_odds(prior)
+    return check_logits(logits, "logits", check_nan=True) - prior_log_odds(prior)
 
 
 def pointwise_risk(rule: str | ScoringRule, logits: Tensor, posterior: float) -> Tensor:

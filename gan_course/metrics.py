@@ -7,6 +7,8 @@ metrics work from samples x = G_θ(z):
   how many modes the samples reach and how many samples are good.
 - ``grid_divergences``: KL and JS between the data density p* and a histogram
   of the samples, both as masses on the same square grid of cells.
+- ``METRIC_SAMPLES``, ``METRIC_BINS``, ``default_extent``, ``has_density``: the
+  sample size, grid and extent on which the training loop records these metrics.
 - ``wasserstein_1d``, ``exact_wasserstein``: the 1-Wasserstein distance between
   two equal-size samples, exactly (sorting in 1D, optimal assignment in 2D).
 - ``independent_critic``: an estimate of W from a fresh WGAN-GP critic trained
@@ -20,9 +22,9 @@ from typing import Callable
 
 import torch
 
-from gan_course.data.toy import check_points
 from gan_course.models.toy import mlp
 from gan_course.penalties import WGANGradientPenalty, gradient_norms, interpolates
+from gan_course.validation import check_points
 
 Tensor = torch.Tensor
 
@@ -38,7 +40,7 @@ def mode_shares(samples: Tensor, modes: Tensor, mode_std, threshold: float = 3.0
     samples: (n, d); modes: (K, d); mode_std: a number or (K,) standard deviations.
     """
     modes = torch.as_tensor(modes, dtype=torch.float32)
-    samples = check_points(samples, modes.shape[1]).to(torch.float32)
+    samples = check_points(samples, "samples", dim=modes.shape[1]).to(torch.float32)
     mode_std = torch.as_tensor(mode_std, dtype=torch.float32).reshape(-1).expand(modes.shape[0])
     nearest_distance, nearest = torch.cdist(samples, modes).min(dim=1)  # (n,)
     high_quality = nearest_distance <= threshold * mode_std[nearest]
@@ -117,7 +119,7 @@ def histogram_on_cells(samples: Tensor, extent, bins: int) -> Tensor:
     generator that throws samples far away still has all its mass on the grid
     (where p* has almost none). Returns a (bins, bins) tensor indexed [y cell, x cell].
     """
-    samples = check_points(samples).to(torch.float64)
+    samples = check_points(samples, "samples", dim=2).to(torch.float64)
     x_low, x_high, y_low, y_high = as_extent(extent)
     column = ((samples[:, 0] - x_low) / (x_high - x_low) * bins).floor().clamp(0, bins - 1).long()
     row = ((samples[:, 1] - y_low) / (y_high - y_low) * bins).floor().clamp(0, bins - 1).long()
@@ -163,6 +165,42 @@ def grid_divergences(p_cells: Tensor, q_cells: Tensor, smoothing: float = 1e-3) 
     return {"kl": _kl(p, q), "js": min(max(js, 0.0), math.log(2.0))}
 
 
+# --------------------------------------------------------------------------- the training loop's grid
+
+# Metrics use more samples than the display so that their curves are smooth.
+METRIC_SAMPLES = 2000
+# KL and JS are estimated on a coarser grid of cells than the display grid: with
+# 2,000 samples, 30×30 cells keep the floor of a perfect generator's estimate
+# small (KL ≈ 0.01 on the ring, ≈ 0.17 on a broad Gaussian; 60×60 gives 0.74).
+METRIC_BINS = 30
+
+
+def default_extent(data, padding: float = 0.2) -> tuple[float, float, float, float]:
+    """A square around 10,000 data samples, padded by ``padding`` of its side on each side.
+
+    Returned as (x_low, x_high, y_low, y_high). The sample uses its own fixed seed,
+    so every run on the same data gets the same plotting grid.
+    """
+    sample = data.sample(10_000, rng=torch.Generator().manual_seed(0))
+    low, high = sample.min(dim=0).values, sample.max(dim=0).values
+    centre = (low + high) / 2
+    half = float((high - low).max()) / 2 * (1 + 2 * padding)
+    return (float(centre[0]) - half, float(centre[0]) + half,
+            float(centre[1]) - half, float(centre[1]) + half)
+
+
+def has_density(data) -> bool:
+    """True when data.log_prob exists and works (TwoMoons and SwissRoll have none)."""
+    log_prob = getattr(data, "log_prob", None)
+    if log_prob is None:
+        return False
+    try:
+        log_prob(torch.zeros(1, 2))
+    except NotImplementedError:
+        return False
+    return True
+
+
 # --------------------------------------------------------------------------- Wasserstein distances
 
 # The optimal assignment costs O(n³) time and an n×n cost matrix: 1,000 points take
@@ -178,7 +216,7 @@ def _paired_samples(x, y, one_dimensional: bool) -> tuple[Tensor, Tensor]:
         x, y = x.reshape(-1), y.reshape(-1)
     else:
         dim = x.shape[-1] if x.ndim == 2 else 2
-        x, y = check_points(x, dim), check_points(y, dim)
+        x, y = check_points(x, "x", dim=dim), check_points(y, "y", dim=dim)
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"the two samples must have the same size, got {x.shape[0]} and "
                          f"{y.shape[0]} points; take the first n = min(n_x, n_y) of each "
@@ -234,7 +272,7 @@ def exact_wasserstein(x, y) -> float:
     return float(cost[rows, columns].mean())
 
 
-def fit_critic(real: Tensor, fake: Tensor, steps: int = 500, seed: int = 0, width: int = 64,
+def fit_wasserstein_critic(real: Tensor, fake: Tensor, steps: int = 500, seed: int = 0, width: int = 64,
                depth: int = 2, penalty_weight: float = 10.0, lr: float = 1e-3,
                batch_size: int = 256) -> torch.nn.Sequential:
     """A fresh critic f_φ trained to maximise the WGAN-GP objective between two samples:
@@ -244,9 +282,9 @@ def fit_critic(real: Tensor, fake: Tensor, steps: int = 500, seed: int = 0, widt
     with x̂ between paired real and fake points (``penalties.WGANGradientPenalty``,
     Gulrajani et al. 2017). Adam with (β₁, β₂) = (0.5, 0.9) as in their paper;
     f_φ is ``models.mlp(2, 1, width, depth)`` seeded by ``seed``; minibatches of
-    ``batch_size`` points of each sample, drawn with a generator seeded by ``seed``.
+    ``batch_size`` points of each sample, drawn with an ``rng`` seeded by ``seed``.
     """
-    real, fake = check_points(real).float(), check_points(fake, real.shape[1]).float()
+    real, fake = check_points(real, "real", dim=2).float(), check_points(fake, "fake", dim=2).float()
     critic = mlp(real.shape[1], 1, width=width, depth=depth, seed=seed)
     optimizer = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9))
     penalty = WGANGradientPenalty(weight=penalty_weight, seed=seed)
@@ -288,7 +326,7 @@ def independent_critic(real_heldout: Tensor, fake: Tensor, steps: int = 500, see
     Wasserstein critic").
 
     Both samples are split: the first (1 − test_fraction) of each trains the
-    critic f (``fit_critic``, options in ``critic_options``); on the rest,
+    critic f (``fit_wasserstein_critic``, options in ``critic_options``); on the rest,
 
         Ŵ = (E_real[f] − E_fake[f]) / s,   s = E_x̂[‖∇f(x̂)‖]   (s = 1 if rescale=False).
 
@@ -300,8 +338,8 @@ def independent_critic(real_heldout: Tensor, fake: Tensor, steps: int = 500, see
     measured too); f/s has mean slope 1 on the transport paths. The result is an
     estimate, not a bound: it can fall a little above or below W₁.
     """
-    real_heldout = check_points(real_heldout).float()
-    fake = check_points(fake, real_heldout.shape[1]).float()
+    real_heldout = check_points(real_heldout, "real_heldout", dim=2).float()
+    fake = check_points(fake, "fake", dim=2).float()
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}.")
     n_real = int(round(real_heldout.shape[0] * (1 - test_fraction)))
@@ -310,7 +348,7 @@ def independent_critic(real_heldout: Tensor, fake: Tensor, steps: int = 500, see
         raise ValueError(f"too few points to split into training and test halves: "
                          f"{real_heldout.shape[0]} real and {fake.shape[0]} fake; pass a few "
                          "hundred of each.")
-    critic = fit_critic(real_heldout[:n_real], fake[:n_fake], steps=steps, seed=seed,
+    critic = fit_wasserstein_critic(real_heldout[:n_real], fake[:n_fake], steps=steps, seed=seed,
                         **critic_options)
     real_test, fake_test = real_heldout[n_real:], fake[n_fake:]
     estimate = critic_estimate(critic, real_test, fake_test)

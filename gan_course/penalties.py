@@ -2,8 +2,11 @@
 
 The training loop (``gan_course.train``) accepts a ``penalty`` in ``GANConfig``:
 it calls ``penalty(discriminator, real, fake)`` at every discriminator update
-and adds the returned scalar to D_φ's loss; ``discriminator`` maps points (B, 2)
-to outputs (B, 1), ``real`` holds x ~ p* and ``fake`` holds x̃ = G_θ(z) (detached).
+and adds the returned scalar to D_φ's loss; ``discriminator`` maps samples to
+outputs (B, 1), ``real`` holds x ~ p* and ``fake`` holds x̃ = G_θ(z) (detached).
+The samples may be points (B, d) or images (B, C, H, W): every function here
+treats all axes after the first as the coordinates of one sample, so ‖∇D(x)‖ is
+the norm over all of them.
 If the penalty also has ``project(parameters)``, the loop calls it under
 ``torch.no_grad()`` after every discriminator update with that run's parameters.
 
@@ -21,7 +24,7 @@ The penalties, in the talk's notation (D_φ the critic, λ the weight):
   or interpolates (Mescheder et al. 2018; Thanh-Tung et al. 2019).
 
 Randomness. The interpolation weights ε and the perturbations δ are drawn from
-the penalty's own ``torch.Generator``, seeded in ``__init__`` (``seed``), never
+the penalty's own ``torch.Generator`` (``rng``), seeded in ``__init__`` (``seed``), never
 from torch's global random state: each run of a batch (``train_batch``) then
 has its own stream and gives the same result as when it is trained alone. A
 penalty object's stream advances as it is used, so give each run a fresh object.
@@ -37,7 +40,7 @@ from typing import Callable
 
 import torch
 
-from gan_course.losses import from_registry
+from gan_course.validation import check_int, check_number, check_samples, from_registry
 
 Tensor = torch.Tensor
 Discriminator = Callable[[Tensor], Tensor]
@@ -46,38 +49,32 @@ Discriminator = Callable[[Tensor], Tensor]
 # --------------------------------------------------------------------------- the pieces
 
 
-def _check_points(points, name: str) -> Tensor:
-    if not torch.is_tensor(points) or points.ndim != 2 or not points.is_floating_point():
-        shape = tuple(points.shape) if torch.is_tensor(points) else type(points).__name__
-        raise ValueError(f"{name} must be a float tensor of points with shape (B, d), got {shape}; "
-                         "reshape with .reshape(-1, d) and call .float().")
-    return points
+def _uniform_per_sample(like: Tensor, rng: torch.Generator | None) -> Tensor:
+    """One U[0, 1] number per sample, shaped (B, 1, ..., 1) to broadcast over the sample's axes."""
+    shape = (like.shape[0],) + (1,) * (like.ndim - 1)
+    # drawn on the CPU (where rng lives), then moved next to the data
+    return torch.rand(shape, generator=rng).to(like)
 
 
-def _uniform(shape, like: Tensor, generator: torch.Generator | None) -> Tensor:
-    # drawn on the CPU (where the generator lives), then moved next to the data
-    return torch.rand(shape, generator=generator).to(like)
-
-
-def interpolates(real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+def interpolates(real: Tensor, fake: Tensor, rng: torch.Generator | None = None) -> Tensor:
     """Random points on the segments between paired real and fake samples (WGAN-GP).
 
         x̂_i = ε_i x_i + (1 − ε_i) x̃_i,   ε_i ~ U[0, 1], one ε per sample pair
 
     (Gulrajani et al. 2017, Algorithm 1). The optimal critic of the Wasserstein
     dual has gradient norm 1 on the lines joining the points that the optimal
-    transport plan couples, so the penalty looks there. ``generator`` seeds ε.
+    transport plan couples, so the penalty looks there. ``rng`` seeds ε.
     """
-    real, fake = _check_points(real, "real"), _check_points(fake, "fake")
+    real, fake = check_samples(real, "real"), check_samples(fake, "fake")
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must pair up sample by sample, got shapes "
                          f"{tuple(real.shape)} and {tuple(fake.shape)}; use equal batch sizes.")
-    epsilon = _uniform((real.shape[0], 1), real, generator)
+    epsilon = _uniform_per_sample(real, rng)
     return epsilon * real + (1 - epsilon) * fake
 
 
 def perturbed_real(real: Tensor, noise_scale: float = 0.5,
-                   generator: torch.Generator | None = None) -> Tensor:
+                   rng: torch.Generator | None = None) -> Tensor:
     """Random points in a neighbourhood of the real data (DRAGAN).
 
         δ_i = noise_scale · σ ⊙ u_i,   u_i ~ N(0, I),   σ = per-coordinate std of the batch
@@ -93,29 +90,32 @@ def perturbed_real(real: Tensor, noise_scale: float = 0.5,
     a centred Gaussian as in Kodali et al.'s equation, so the neighbourhood is
     symmetric around each data point. The std is taken per coordinate (over the
     batch), so a 2D data set that is wide in x and narrow in y is perturbed in
-    proportion on each axis. ``generator`` seeds u and α.
+    proportion on each axis; for images, each pixel of each channel has its own σ.
+    ``rng`` seeds u and α.
     """
-    real = _check_points(real, "real")
-    if not noise_scale >= 0:
-        raise ValueError(f"noise_scale must be >= 0, got {noise_scale}.")
+    real = check_samples(real, "real")
+    check_number(noise_scale, "noise_scale", strict=False)
     scale = real.std(dim=0, keepdim=True) if real.shape[0] > 1 else torch.ones_like(real[:1])
-    noise = torch.randn(real.shape, generator=generator).to(real)
-    alpha = _uniform((real.shape[0], 1), real, generator)
+    noise = torch.randn(real.shape, generator=rng).to(real)
+    alpha = _uniform_per_sample(real, rng)
     return real + alpha * noise_scale * scale.detach() * noise
 
 
 def gradient_norms(discriminator: Discriminator, points: Tensor) -> Tensor:
-    """‖∇ₓ D(x)‖₂ at every point: (B,), differentiable with respect to D's weights.
+    """‖∇ₓ D(x)‖₂ at every sample: (B,), differentiable with respect to D's weights.
+
+    The norm runs over all of a sample's coordinates (all axes after the first),
+    so an image's gradient is measured as one long vector.
 
     The outputs are summed before differentiating; no layer of D mixes samples,
     so the gradient of the sum at x_i is the gradient of D(x_i) alone.
     ``create_graph=True`` keeps the graph so that a penalty on these norms
     can itself be minimised over φ (a second-order gradient).
     """
-    points = _check_points(points, "points").detach().requires_grad_(True)
+    points = check_samples(points, "points").detach().requires_grad_(True)
     outputs = discriminator(points)
     (gradients,) = torch.autograd.grad(outputs.sum(), points, create_graph=True)
-    return gradients.norm(dim=1)
+    return gradients.flatten(1).norm(dim=1)
 
 
 def gradient_penalty(discriminator: Discriminator, points: Tensor, one_sided: bool = False) -> Tensor:
@@ -140,9 +140,9 @@ def zero_centred_penalty(discriminator: Discriminator, points: Tensor) -> Tensor
     factor ½ (γ/2 E_p*[‖∇D‖²]); our λ absorbs it. The squared norm is taken
     directly (no square root), so it stays differentiable where ∇D = 0.
     """
-    points = _check_points(points, "points").detach().requires_grad_(True)
+    points = check_samples(points, "points").detach().requires_grad_(True)
     (gradients,) = torch.autograd.grad(discriminator(points).sum(), points, create_graph=True)
-    return (gradients**2).sum(dim=1).mean()
+    return (gradients**2).flatten(1).sum(dim=1).mean()
 
 
 @torch.no_grad()
@@ -155,25 +155,16 @@ def clip_parameters(parameters, c: float) -> None:
 # --------------------------------------------------------------------------- the penalty objects
 
 
-def _check_weight(weight) -> float:
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-        raise ValueError(f"the penalty weight λ must be a number >= 0, got {weight!r}; "
-                         "the usual choice is 10.")
-    return float(weight)
-
-
 def _number(value: float) -> str:
     return f"{value:g}"
 
 
 class _RandomPenalty:
-    """A penalty that draws its random points from its own seeded generator."""
+    """A penalty that draws its random points from its own seeded ``rng``."""
 
     def __init__(self, seed: int):
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ValueError(f"seed must be an integer, got {seed!r}.")
-        self.seed = seed
-        self.generator = torch.Generator().manual_seed(seed)
+        self.seed = check_int(seed, "seed", minimum=0)
+        self.rng = torch.Generator().manual_seed(seed)
 
 
 class WeightClipping:
@@ -188,10 +179,7 @@ class WeightClipping:
     """
 
     def __init__(self, c: float = 0.01):
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or not c > 0:
-            raise ValueError(f"the clipping bound c must be a positive number, got {c!r}; "
-                             "Arjovsky et al. use c = 0.01.")
-        self.c = float(c)
+        self.c = check_number(c, "the clipping bound c")
 
     def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
         return torch.zeros((), device=real.device)
@@ -217,10 +205,11 @@ class WGANGradientPenalty(_RandomPenalty):
 
     def __init__(self, weight: float = 10.0, one_sided: bool = False, seed: int = 0):
         super().__init__(seed)
-        self.weight, self.one_sided = _check_weight(weight), bool(one_sided)
+        self.weight = check_number(weight, "the penalty weight λ", strict=False)
+        self.one_sided = bool(one_sided)
 
     def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
-        points = interpolates(real, fake, self.generator)
+        points = interpolates(real, fake, self.rng)
         return self.weight * gradient_penalty(discriminator, points, self.one_sided)
 
     def __repr__(self) -> str:
@@ -242,20 +231,18 @@ class DRAGANPenalty(_RandomPenalty):
     neighbourhood of the real data only, whatever the generator does, which is
     meant to stop D from growing sharp spikes around real points (mode collapse).
     With ``one_sided=True``: λ E[max(0, ‖∇D(x̂)‖ − 1)²]. The fakes are not used.
+    Kodali et al. use noise_scale = 0.5 (half the data's std).
     """
 
     def __init__(self, weight: float = 10.0, noise_scale: float = 0.5, one_sided: bool = False,
                  seed: int = 0):
         super().__init__(seed)
-        if isinstance(noise_scale, bool) or not isinstance(noise_scale, (int, float)) \
-                or not noise_scale > 0:
-            raise ValueError(f"noise_scale must be a positive number, got {noise_scale!r}; "
-                             "Kodali et al. use 0.5 (half the data's std).")
-        self.weight, self.one_sided = _check_weight(weight), bool(one_sided)
-        self.noise_scale = float(noise_scale)
+        self.weight = check_number(weight, "the penalty weight λ", strict=False)
+        self.one_sided = bool(one_sided)
+        self.noise_scale = check_number(noise_scale, "noise_scale")
 
     def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
-        points = perturbed_real(real, self.noise_scale, self.generator)
+        points = perturbed_real(real, self.noise_scale, self.rng)
         return self.weight * gradient_penalty(discriminator, points, self.one_sided)
 
     def __repr__(self) -> str:
@@ -287,11 +274,12 @@ class ZeroCentredGradientPenalty(_RandomPenalty):
         if at not in self.PLACES:
             raise ValueError(f"unknown place at={at!r}; choose one of {', '.join(self.PLACES)} "
                              "('real' is R1 of Mescheder et al. 2018).")
-        self.weight, self.at = _check_weight(weight), at
+        self.weight = check_number(weight, "the penalty weight λ", strict=False)
+        self.at = at
 
     def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
         points = {"real": lambda: real, "fake": lambda: fake,
-                  "interpolates": lambda: interpolates(real, fake, self.generator)}[self.at]()
+                  "interpolates": lambda: interpolates(real, fake, self.rng)}[self.at]()
         return self.weight * zero_centred_penalty(discriminator, points)
 
     def __repr__(self) -> str:

@@ -80,14 +80,14 @@ def fit_ratio_classifier(
         raise ValueError(f"real and fake samples differ in dimension: {real.shape[1]} vs {fake.shape[1]}.")
     rule_fn = get_scoring_rule(rule)
     rule_name = rule if isinstance(rule, str) else getattr(rule, "__name__", "custom")
-    generator = torch.Generator().manual_seed(seed)
+    rng = torch.Generator().manual_seed(seed)
     network = mlp(real.shape[1], 1, width=width, depth=depth, seed=seed)
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
     classifier = RatioClassifier(network, prior, rule_name)
     for _ in tqdm(range(steps), desc=f"{rule_name} classifier", disable=not progress, leave=False):
-        real_batch = real[torch.randint(len(real), (batch_size,), generator=generator)]
-        fake_batch = fake[torch.randint(len(fake), (batch_size,), generator=generator)]
+        real_batch = real[torch.randint(len(real), (batch_size,), generator=rng)]
+        fake_batch = fake[torch.randint(len(fake), (batch_size,), generator=rng)]
         loss = rule_fn(network(real_batch).squeeze(-1), network(fake_batch).squeeze(-1), prior)
         loss = loss.discriminator if isinstance(loss, Loss) else loss
         if not loss.requires_grad:

@@ -7,7 +7,7 @@ over a grid of hyper-parameters and seeds. A sweep is
     methods × learning rates η × Adam β₁ × discriminator updates n_disc × seeds,
 
 every point one GAN run (η_D = η_G = η, β₂ = 0.999). The runs are trained with
-``gan_course.train.train_batch``, one call per group of configurations that
+``gan_course.batched.train_batch``, one call per group of configurations that
 share ``SHARED_FIELDS`` (here: one group per n_disc), since one batched call
 trains many small runs several times faster than one after the other.
 
@@ -35,8 +35,9 @@ from typing import Callable, Mapping, Sequence
 import torch
 
 from gan_course import metrics, penalties
+from gan_course.batched import SHARED_FIELDS, train_batch
 from gan_course.data import toy
-from gan_course.train import SHARED_FIELDS, GANConfig, train_batch
+from gan_course.toy_training import GANConfig
 
 Tensor = torch.Tensor
 # A method maps a run's seed to the GANConfig fields that define the method
@@ -45,8 +46,6 @@ Tensor = torch.Tensor
 Method = Callable[[int], dict]
 
 ADAM_BETA2 = 0.999
-# The error train_batch raises when a loss becomes NaN or infinite.
-DIVERGED = "training diverged"
 
 
 # --------------------------------------------------------------------------- the four methods
@@ -184,7 +183,7 @@ def evaluate(generator, data, point: SweepPoint, n_eval: int, eval_seed: int) ->
     rng = torch.Generator().manual_seed(eval_seed)
     with torch.no_grad():
         samples = generator(torch.randn(n_eval, noise_dim, generator=rng))
-    real = data.sample(n_eval, generator=rng)
+    real = data.sample(n_eval, rng=rng)
     if not torch.isfinite(samples).all():
         return RunResult(point, 0, 0.0, math.inf, diverged=True)
     covered, high_quality = metrics.mode_coverage(samples, data.modes, data.mode_std)
@@ -200,9 +199,7 @@ def _train_group(data, points, methods, steps, shared, progress) -> list:
     configs = [point.config(methods, **shared) for point in points]
     try:
         histories = train_batch(data, configs, steps, record_every=steps, progress=progress)
-    except ValueError as error:
-        if DIVERGED not in str(error):
-            raise
+    except FloatingPointError:  # a loss became NaN or infinite
         if len(points) == 1:
             return [None]
         half = len(points) // 2

@@ -84,11 +84,11 @@ p_star = toy.Gaussian(1.0, std=1.2)
 q = toy.Gaussian(0.0, std=0.8)
 
 n_train = 5000
-generator = torch.Generator().manual_seed(0)
-real, fake = p_star.sample(n_train, generator), q.sample(n_train, generator)
+rng = torch.Generator().manual_seed(0)
+real, fake = p_star.sample(n_train, rng), q.sample(n_train, rng)
 
 # held-out points from the pooled data, where we measure errors
-test = torch.cat([p_star.sample(20_000, generator), q.sample(20_000, generator)])
+test = torch.cat([p_star.sample(20_000, rng), q.sample(20_000, rng)])
 true_test = toy.log_ratio(p_star, q, test)
 
 x_grid = torch.linspace(-3.5, 5.0, 400).reshape(-1, 1)
@@ -182,7 +182,7 @@ except ValueError as error:
 
 # %%
 steps = gan_course.budget(full=3000, quick=300)
-trainable = ["bernoulli", "brier", "exponential", "spherical", "hinge"]
+trainable = [*losses.STRICTLY_PROPER, "hinge"]  # hinge: to see what an improper rule learns
 classifiers = {name: ratio.fit_ratio_classifier(real, fake, rule=name, steps=steps, progress=True)
                for name in trainable}
 estimates_test = {name: c.log_ratio(test) for name, c in classifiers.items()}
@@ -292,8 +292,8 @@ plt.show()
 # %%
 p_star_2d = toy.Gaussian([1.0, 0.5], cov=[[1.0, 0.6], [0.6, 1.0]])
 q_2d = toy.Gaussian([-0.5, 0.0], std=0.8)
-real_2d, fake_2d = p_star_2d.sample(n_train, generator), q_2d.sample(n_train, generator)
-test_2d = torch.cat([p_star_2d.sample(20_000, generator), q_2d.sample(20_000, generator)])
+real_2d, fake_2d = p_star_2d.sample(n_train, rng), q_2d.sample(n_train, rng)
+test_2d = torch.cat([p_star_2d.sample(20_000, rng), q_2d.sample(20_000, rng)])
 true_test_2d = toy.log_ratio(p_star_2d, q_2d, test_2d)
 
 classifiers_2d = {name: ratio.fit_ratio_classifier(real_2d, fake_2d, rule=name, steps=steps)

@@ -53,7 +53,8 @@ from gan_course.data import toy
 from gan_course.divergences import f_divergences as fd
 from gan_course.gan_losses import GAN_LOSSES, generator_loss_curve
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR
-from gan_course.train import GANConfig, train_batch
+from gan_course.batched import train_batch
+from gan_course.toy_training import GANConfig
 from gan_course.widgets import Player, export_animation
 
 device = gan_course.setup(seed=0)
@@ -152,8 +153,9 @@ for name, value in exact.items():
 # ## Estimating the divergence with a trained critic
 #
 # Now forget the densities. A small MLP critic $v(x)$ sees 20,000 samples of each distribution and
-# maximises the bound $\frac1n\sum_i g_f(v(x_i^*)) - \frac1n\sum_j f^\dagger(g_f(v(x_j)))$ (`fd.fit_critic`: the
-# same small fit as lesson 01's classifier, only the loss differs). We then evaluate its bound three ways:
+# maximises the bound $\frac1n\sum_i g_f(v(x_i^*)) - \frac1n\sum_j f^\dagger(g_f(v(x_j)))$
+# (`fd.fit_f_divergence_critic`: the same small fit as lesson 01's classifier, only the loss differs).
+# We then evaluate its bound three ways:
 #
 # - on **fresh** samples (100,000 of each): an unbiased estimate of the critic's bound;
 # - with **exact expectations** by quadrature: the critic is one fixed function, so this value is a true
@@ -164,10 +166,11 @@ for name, value in exact.items():
 TOLERANCE = 0.02  # the gap D_f - bound that a trained critic must reach (same units as D_f)
 estimated = ["kl", "reverse_kl", "pearson", "hellinger", "js", "gan", "total_variation"]
 steps = gan_course.budget(full=2000, quick=100)
-generator = torch.Generator().manual_seed(0)
-real, fake = p_star.sample(20_000, generator), q.sample(20_000, generator)
-real_fresh, fake_fresh = p_star.sample(100_000, generator), q.sample(100_000, generator)
-critics = {name: fd.fit_critic(real, fake, name, steps=steps, progress=True) for name in estimated}
+rng = torch.Generator().manual_seed(0)
+real, fake = p_star.sample(20_000, rng), q.sample(20_000, rng)
+real_fresh, fake_fresh = p_star.sample(100_000, rng), q.sample(100_000, rng)
+critics = {name: fd.fit_f_divergence_critic(real, fake, name, steps=steps, progress=True)
+           for name in estimated}
 
 # %%
 print(f"{'f':<16} {'exact':>8} {'fresh':>8} {'exact E':>8} {'train':>8} {'gap':>7}  "
@@ -371,7 +374,7 @@ runs = train_batch(two_modes, configs, gan_steps)
 def coverage_table(histories, labels, data, n=4000):
     print(f"{'run':<30} {'modes':>5} {'high quality':>13} {'heavy mode':>11} {'light mode':>11}")
     light_found = {}
-    exact_samples = data.sample(n, generator=torch.Generator().manual_seed(0))
+    exact_samples = data.sample(n, rng=torch.Generator().manual_seed(0))
     rows = [(history.final_samples(n), label) for history, label in zip(histories, labels)]
     for samples, label in rows + [(exact_samples, "(exact samples of the data)")]:
         covered, high_quality = metrics.mode_coverage(samples, data.modes, data.mode_std)
@@ -448,7 +451,7 @@ for name, hits in found.items():
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-real_show = two_modes.sample(1000, generator=torch.Generator().manual_seed(1))
+real_show = two_modes.sample(1000, rng=torch.Generator().manual_seed(1))
 for ax, index, title in ((axes[0], 0, "D gan / G kl"), (axes[1], len(seeds), "D gan / G reverse_kl")):
     samples = mixed_runs[index].final_samples(1000)
     ax.scatter(real_show[:, 0], real_show[:, 1], s=3, color=REAL_COLOUR, label="data")

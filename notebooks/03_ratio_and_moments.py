@@ -45,10 +45,10 @@ import torch
 
 import gan_course
 from gan_course.data import toy
-from gan_course.divergences import mmd
+from gan_course.divergences import kernels, mmd
 from gan_course.divergences import ratio_matching as rm
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR, grid_2d, row_of_axes, shade_densities
-from gan_course.train import GANConfig, train
+from gan_course.toy_training import GANConfig, train_toy
 from gan_course.widgets import Player, export_animation
 
 device = gan_course.setup(seed=0)
@@ -163,9 +163,9 @@ for name, generator in rm.BREGMAN_GENERATORS.items():
 
 # %%
 p_star, q = toy.Gaussian(0.5, std=0.7), toy.Gaussian(0.0, std=1.0)
-generator = torch.Generator().manual_seed(0)
-real, fake = p_star.sample(5000, generator), q.sample(5000, generator)
-held_out_real, held_out_fake = p_star.sample(50_000, generator), q.sample(50_000, generator)
+rng = torch.Generator().manual_seed(0)
+real, fake = p_star.sample(5000, rng), q.sample(5000, rng)
+held_out_real, held_out_fake = p_star.sample(50_000, rng), q.sample(50_000, rng)
 true_fake = toy.log_ratio(p_star, q, held_out_fake).exp()  # r*(x) at held-out samples of q
 true_real = toy.log_ratio(p_star, q, held_out_real).exp()
 x_grid = torch.linspace(-3.0, 3.5, 400)
@@ -414,7 +414,7 @@ print(f"{'all sizes':>12} {pooled:>29.3f} (standard error {level_error / math.sq
 draws = torch.Generator().manual_seed(5)
 x_sample, y_sample = same.sample(500, draws), correlated.sample(500, draws)
 grid_x, grid_y, grid_points = grid_2d(-3.5, 3.5, 80)
-bandwidth = mmd.as_bandwidths(None, x_sample, y_sample)
+bandwidth = kernels.as_bandwidths(None, x_sample, y_sample)
 witness = mmd.witness(x_sample, y_sample, grid_points, bandwidth).reshape(grid_x.shape)
 fig, ax = plt.subplots(figsize=(4.2, 3.8))
 largest = float(witness.abs().max())
@@ -456,9 +456,9 @@ ring_steps = gan_course.budget(full=3000, quick=100)
 record_every = ring_steps // gan_course.budget(full=25, quick=10)  # a record costs ~0.2 s
 networks = dict(width=64, depth=2, batch_size=256, seed=0)
 gmmn_loss = mmd.MMDLoss(bandwidths=(0.1, 0.5, 2.0), estimator="biased")
-gmmn = train(ring, GANConfig(sample_loss=gmmn_loss, n_disc=0, lr_gen=1e-3, **networks), ring_steps,
+gmmn = train_toy(ring, GANConfig(sample_loss=gmmn_loss, n_disc=0, lr_gen=1e-3, **networks), ring_steps,
              record_every=record_every)
-gan = train(ring, GANConfig(loss="non_saturating", lr_disc=1e-3, lr_gen=1e-3, **networks), ring_steps,
+gan = train_toy(ring, GANConfig(loss="non_saturating", lr_disc=1e-3, lr_gen=1e-3, **networks), ring_steps,
             record_every=record_every)
 labels = ["GMMN: minimises MMD² (witness)", "GAN: non-saturating (D)"]
 

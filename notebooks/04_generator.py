@@ -46,7 +46,9 @@ from gan_course.data import toy
 from gan_course.gan_losses import generator_loss_curve, minimax, non_saturating
 from gan_course.models import mlp
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR, row_of_axes
-from gan_course.train import GANConfig, generator_gradient_norm, train_batch
+from gan_course.batched import train_batch
+from gan_course.toy_training import GANConfig
+from gan_course.train import generator_gradient_norm
 from gan_course.widgets import Lab, Player, export_animation
 
 device = gan_course.setup(seed=0)
@@ -178,7 +180,7 @@ for steps in disc_steps:
         generator = fresh_generator(seed)
         noise = torch.randn(n_samples, 2, generator=torch.Generator().manual_seed(seed))
         fakes = generator(noise).detach()
-        real = ring.sample(n_samples, generator=torch.Generator().manual_seed(100 + seed))
+        real = ring.sample(n_samples, rng=torch.Generator().manual_seed(100 + seed))
         if steps == 0:
             discriminator = mlp(2, 1, width=64, depth=2, seed=1000 + seed)
         else:
@@ -228,7 +230,7 @@ plt.show()
 
 # %%
 frozen = ratio.fit_ratio_classifier(
-    ring.sample(n_samples, generator=torch.Generator().manual_seed(100)),
+    ring.sample(n_samples, rng=torch.Generator().manual_seed(100)),
     fresh_generator(0)(torch.randn(n_samples, 2, generator=torch.Generator().manual_seed(0))).detach(),
     "bernoulli", steps=disc_steps[-1], seed=0).network.requires_grad_(False)
 generator_steps = 300
@@ -264,7 +266,7 @@ for optimizer_name, lr in (("SGD", 0.05), ("Adam", 1e-3)):
 
 # %%
 fig, axes = row_of_axes(4, width=2.5, height=2.5)
-ring_sample = ring.sample(1000, generator=torch.Generator().manual_seed(3))
+ring_sample = ring.sample(1000, rng=torch.Generator().manual_seed(3))
 start = fresh_generator(0)(noise).detach()
 for ax, ((optimizer_name, label), fakes) in zip(axes, moved.items()):
     ax.scatter(*ring_sample.T, s=2, color=REAL_COLOUR)

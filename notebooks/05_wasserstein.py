@@ -48,7 +48,8 @@ from gan_course import metrics, widgets
 from gan_course.data import toy
 from gan_course.penalties import WeightClipping, WGANGradientPenalty
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR, row_of_axes
-from gan_course.train import GANConfig, train_batch
+from gan_course.batched import train_batch
+from gan_course.toy_training import GANConfig
 
 device = gan_course.setup(seed=0)
 
@@ -85,10 +86,10 @@ device = gan_course.setup(seed=0)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-generator = torch.Generator().manual_seed(0)
-real_1d = torch.cat([torch.randn(600, generator=generator) - 1.0,
-                     0.5 * torch.randn(400, generator=generator) + 2.0])
-fake_1d = 0.7 * torch.randn(1000, generator=generator) + 0.5
+rng = torch.Generator().manual_seed(0)
+real_1d = torch.cat([torch.randn(600, generator=rng) - 1.0,
+                     0.5 * torch.randn(400, generator=rng) + 2.0])
+fake_1d = 0.7 * torch.randn(1000, generator=rng) + 0.5
 exact_1d = metrics.wasserstein_1d(real_1d, fake_1d)
 
 # the optimal 1D critic f*, integrated on a fine grid from the two empirical CDFs
@@ -178,9 +179,9 @@ def js_of_shifted_unit_squares(shift: float, points: int = 200_001) -> float:
     return 0.5 * kl_to_m(p) + 0.5 * kl_to_m(q)
 
 
-generator = torch.Generator().manual_seed(1)
-square = torch.rand(500, 2, generator=generator)
-moved = torch.rand(500, 2, generator=generator)
+rng = torch.Generator().manual_seed(1)
+square = torch.rand(500, 2, generator=rng)
+moved = torch.rand(500, 2, generator=rng)
 shifts = [0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0]
 rows = []
 for shift in shifts:

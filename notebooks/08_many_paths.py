@@ -51,7 +51,8 @@ import gan_course
 from gan_course import metrics, sweeps
 from gan_course.models.toy import mlp
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR, row_of_axes
-from gan_course.train import METRIC_BINS, GANConfig, default_extent, train_batch
+from gan_course.batched import train_batch
+from gan_course.toy_training import GANConfig
 from gan_course.widgets import Player
 
 device = gan_course.setup(seed=0)
@@ -73,17 +74,17 @@ NETWORKS = SETTINGS.networks  # width 64, depth 2, batch 128
 # the generator that train_batch builds for seed 0
 initial_generator = mlp(2, 2, width=NETWORKS["width"], depth=NETWORKS["depth"], seed=0)
 rng = torch.Generator().manual_seed(1)
-real = data.sample(1000, generator=rng)
+real = data.sample(1000, rng=rng)
 with torch.no_grad():
     fake = initial_generator(torch.randn(1000, 2, generator=rng))
 
-extent = default_extent(data)  # the square on which the training loop measures KL and JS
-p_cells = metrics.density_on_cells(data.log_prob, extent, METRIC_BINS)
+extent = metrics.default_extent(data)  # the square on which the training loop measures KL and JS
+p_cells = metrics.density_on_cells(data.log_prob, extent, metrics.METRIC_BINS)
 
 
 def grid_js(samples):
     """JS between p* and a histogram of the samples, on the training loop's 30×30 cells."""
-    return metrics.grid_divergences(p_cells, metrics.histogram_on_cells(samples, extent, METRIC_BINS))["js"]
+    return metrics.grid_divergences(p_cells, metrics.histogram_on_cells(samples, extent, metrics.METRIC_BINS))["js"]
 
 
 print(f"generator's samples: radius at most {fake.norm(dim=1).max():.2f}; "

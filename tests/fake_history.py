@@ -1,6 +1,6 @@
 """A fake training History for testing the widgets without training anything.
 
-It has exactly the fields of ``gan_course.train.History`` that the widgets read,
+It has exactly the fields of ``gan_course.history.History`` that the widgets read,
 filled with synthetic data: the fake samples start as a small blob at the origin
 and spiral outwards onto the ring of radius 2 on which the real samples lie.
 """
@@ -37,11 +37,12 @@ class FakeHistory:
     steps: torch.Tensor
     real: torch.Tensor
     fake: torch.Tensor
-    fake_grad: torch.Tensor
+    fake_push: torch.Tensor
     grid_x: torch.Tensor
     grid_y: torch.Tensor
     disc: torch.Tensor
     disc_is_probability: bool
+    critic_up_to_constant: bool
     manifold: torch.Tensor | None
     manifold_shape: tuple
     losses: dict
@@ -65,22 +66,24 @@ def make_fake_history(
     with_manifold: bool = True,
     metric_names: tuple = ("modes_covered", "high_quality"),
     disc_is_probability: bool = True,
+    critic_up_to_constant: bool = False,
     speed: float = 1.0,
 ) -> FakeHistory:
     """A History with ``frames`` recorded steps from 0 to ``total_steps``.
 
     ``speed`` changes how fast the fakes reach the ring, so that two fake runs differ.
+    ``critic_up_to_constant``: True for a Wasserstein-type critic, which the heatmap centres.
     """
     config = config or FakeGANConfig()
     generator = torch.Generator().manual_seed(config.seed)
     steps = torch.linspace(0, total_steps, frames).round().long()
     progress = [min(1.0, speed * float(s) / total_steps) for s in steps]
     noise = torch.randn(n_show, 2, generator=generator)
-    real = toy.ring_of_gaussians(radius=RING_RADIUS, std=0.05).sample(n_show, generator=generator)
+    real = toy.ring_of_gaussians(radius=RING_RADIUS, std=0.05).sample(n_show, rng=generator)
 
     fake = torch.stack([fake_generator(noise, p) for p in progress])
     # The push on each fake is the direction it moves next: a finite difference in progress.
-    fake_grad = torch.stack([fake_generator(noise, min(1.0, p + 0.05)) - fake_generator(noise, p)
+    fake_push = torch.stack([fake_generator(noise, min(1.0, p + 0.05)) - fake_generator(noise, p)
                              for p in progress]) * 20
 
     ticks = torch.linspace(-3, 3, grid_points)
@@ -116,9 +119,10 @@ def make_fake_history(
         "js": torch.tensor([0.69 * (1 - p) + 0.01 for p in progress]),
     }
     metrics = {name: available_metrics[name] for name in metric_names}
-    return FakeHistory(config=config, steps=steps, real=real, fake=fake, fake_grad=fake_grad,
+    return FakeHistory(config=config, steps=steps, real=real, fake=fake, fake_push=fake_push,
                        grid_x=grid_x, grid_y=grid_y, disc=disc,
-                       disc_is_probability=disc_is_probability, manifold=manifold,
+                       disc_is_probability=disc_is_probability,
+                       critic_up_to_constant=critic_up_to_constant, manifold=manifold,
                        manifold_shape=manifold_shape, losses=losses, metrics=metrics,
                        wall_time=1.5)
 
@@ -130,7 +134,7 @@ def first_frames(history: FakeHistory, count: int) -> FakeHistory:
         history,
         steps=history.steps[:count],
         fake=history.fake[:count],
-        fake_grad=history.fake_grad[:count],
+        fake_push=history.fake_push[:count],
         disc=history.disc[:count],
         manifold=None if history.manifold is None else history.manifold[:count],
         losses={name: values[:last_step] for name, values in history.losses.items()},
@@ -139,7 +143,8 @@ def first_frames(history: FakeHistory, count: int) -> FakeHistory:
 
 
 def fake_train_fn(record: list | None = None, frames: int = 11):
-    """A stand-in for ``gan_course.train.train``; appends each call's arguments to ``record``."""
+    """A stand-in for ``gan_course.toy_training.train_toy``; appends each call's arguments to
+    ``record``."""
 
     def train(data, config, steps, callback=None, progress=True):
         if record is not None:

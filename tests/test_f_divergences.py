@@ -225,7 +225,7 @@ def test_exact_divergence_needs_1d_without_a_closed_form():
 def test_quadrature_works_for_mixtures():
     mixture = toy.GaussianMixture([-1.0, 2.0], [0.5, 0.7], [0.3, 0.7])
     # KL(mixture ‖ N(0, 2²)) by a fine Monte Carlo average of log r over mixture samples
-    samples = mixture.sample(400_000, generator=torch.Generator().manual_seed(0))
+    samples = mixture.sample(400_000, rng=torch.Generator().manual_seed(0))
     wide = toy.Gaussian(0.0, std=2.0)
     monte_carlo = float(toy.log_ratio(mixture, wide, samples.double()).mean())
     assert fd.exact_divergence("kl", mixture, wide) == pytest.approx(monte_carlo, abs=0.01)
@@ -283,8 +283,8 @@ def test_random_critics_never_exceed_the_divergence(name):
 
 def test_sample_bound_is_an_unbiased_estimate_of_the_quadrature_bound():
     entry = F_DIVERGENCES["hellinger"]
-    generator = torch.Generator().manual_seed(1)
-    real, fake = P_STAR.sample(400_000, generator), Q.sample(400_000, generator)
+    rng = torch.Generator().manual_seed(1)
+    real, fake = P_STAR.sample(400_000, rng), Q.sample(400_000, rng)
 
     def critic(x):
         return 0.5 * toy.log_ratio(P_STAR, Q, x.reshape(-1, 1)).reshape(-1) * 0.8
@@ -304,14 +304,14 @@ TRAINED_GAP = 0.05
 
 @pytest.fixture(scope="module")
 def samples():
-    generator = torch.Generator().manual_seed(0)
-    return P_STAR.sample(5000, generator), Q.sample(5000, generator)
+    rng = torch.Generator().manual_seed(0)
+    return P_STAR.sample(5000, rng), Q.sample(5000, rng)
 
 
 @pytest.mark.parametrize("name", ["kl", "pearson", "gan"])
 def test_a_trained_critic_bound_is_below_and_close_to_the_exact_value(samples, name):
     real, fake = samples
-    critic = fd.fit_critic(real, fake, name, steps=800, seed=0)
+    critic = fd.fit_f_divergence_critic(real, fake, name, steps=800, seed=0)
     exact = fd.exact_divergence(name, P_STAR, Q)
     bound = critic.quadrature_bound(P_STAR, Q)
     assert bound <= exact + 1e-9
@@ -345,7 +345,7 @@ def test_checks_accept_right_answers(capsys):
     (lambda c: c.check_activation(lambda v: -torch.log(1 + torch.exp(-v)), "gan", hidden=True), "softplus"),
     (lambda c: c.check_optimal_critic(lambda log_r: torch.exp(-log_r), "reverse_kl"), "differentiate"),
     (lambda c: c.check_variational_bound(lambda a, f, r, q: f(a(q)).mean() - a(r).mean()),
-     "E_q[f*(t)] − E_p*[t]"),
+     "E_q[f†(t)] − E_p*[t]"),
     (lambda c: c.check_variational_bound(lambda a, f, r, q: r.mean() - f(q).mean(), hidden=True),
      "activation"),
     (lambda c: c.check_trained_bound(0.36, 0.35), "exceeds"),

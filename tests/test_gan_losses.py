@@ -14,7 +14,6 @@ import torch.nn.functional as F
 
 from gan_course.gan_losses import (
     GAN_LOSSES,
-    PROBABILISTIC_DISCRIMINATOR,
     generator_loss_curve,
     get_gan_loss,
     minimax,
@@ -62,7 +61,15 @@ def call(name, real=LOGITS_REAL, fake=LOGITS_FAKE, requires_grad=False):
 def test_registry_has_the_five_losses_and_the_f_gan_family():
     # lesson 02 adds one "fgan_<f>" loss (and its "_alternative") per row of the f table
     assert {name for name in GAN_LOSSES if not name.startswith("fgan_")} == set(GOLDEN)
-    assert set(PROBABILISTIC_DISCRIMINATOR) <= set(GAN_LOSSES)
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_the_generator_objective_needs_no_real_logits(name):
+    loss, _, _ = call(name)
+    alone = GAN_LOSSES[name](None, torch.tensor(LOGITS_FAKE, dtype=torch.float64))
+    assert alone.discriminator is None
+    assert float(alone.generator) == float(loss.generator)
+    assert float(alone.parts["fake"]) == float(loss.parts["fake"])
 
 
 @pytest.mark.parametrize("name", GOLDEN)

@@ -14,7 +14,7 @@ from gan_course.metrics import (
     critic_estimate,
     density_on_cells,
     exact_wasserstein,
-    fit_critic,
+    fit_wasserstein_critic,
     grid_divergences,
     histogram_on_cells,
     independent_critic,
@@ -27,7 +27,7 @@ EXTENT = (-2.6, 2.6)
 BINS = 30
 
 
-def gen(seed=0):
+def rng(seed=0):
     return torch.Generator().manual_seed(seed)
 
 
@@ -40,19 +40,19 @@ def test_samples_exactly_at_the_modes_cover_all_eight():
 
 
 def test_samples_at_one_mode_cover_one():
-    samples = RING.modes[3] + 0.01 * torch.randn(500, 2, generator=gen())
+    samples = RING.modes[3] + 0.01 * torch.randn(500, 2, generator=rng())
     covered, high_quality = mode_coverage(samples, RING.modes, RING.mode_std)
     assert covered == 1
     assert high_quality > 0.95  # 0.01 = σ/2: nearly all within 3σ
 
 
 def test_far_away_noise_covers_nothing():
-    samples = 10.0 + torch.randn(500, 2, generator=gen())
+    samples = 10.0 + torch.randn(500, 2, generator=rng())
     assert mode_coverage(samples, RING.modes, RING.mode_std) == (0, 0.0)
 
 
 def test_true_samples_cover_all_modes_with_the_3_sigma_share():
-    covered, high_quality = mode_coverage(RING.sample(20_000, gen()), RING.modes, RING.mode_std)
+    covered, high_quality = mode_coverage(RING.sample(20_000, rng()), RING.modes, RING.mode_std)
     assert covered == 8
     # P(‖x − μ‖ ≤ 3σ) for a 2D Gaussian is 1 − e^{−4.5} = 0.9889
     assert high_quality == pytest.approx(1 - math.exp(-4.5), abs=0.005)
@@ -104,7 +104,7 @@ def test_kl_and_js_of_a_distribution_with_itself_are_zero():
 
 def test_true_samples_give_small_estimates():
     p = density_on_cells(RING.log_prob, EXTENT, BINS)
-    q = histogram_on_cells(RING.sample(2000, gen()), EXTENT, BINS)
+    q = histogram_on_cells(RING.sample(2000, rng()), EXTENT, BINS)
     result = grid_divergences(p, q)
     assert 0.0 <= result["kl"] < 0.05  # measured 0.008: the floor of 2,000 samples
     assert 0.0 <= result["js"] < 0.01
@@ -112,7 +112,7 @@ def test_true_samples_give_small_estimates():
 
 def test_js_is_at_most_log_2_and_collapse_is_seen():
     p = density_on_cells(RING.log_prob, EXTENT, BINS)
-    one_mode = histogram_on_cells(RING.modes[0] + 0.02 * torch.randn(2000, 2, generator=gen()),
+    one_mode = histogram_on_cells(RING.modes[0] + 0.02 * torch.randn(2000, 2, generator=rng()),
                                   EXTENT, BINS)
     disjoint = histogram_on_cells(torch.zeros(2000, 2), EXTENT, BINS)
     collapsed, separate = grid_divergences(p, one_mode), grid_divergences(p, disjoint)
@@ -137,6 +137,20 @@ def test_extent_forms():
         as_extent((2, 1))
 
 
+def test_default_extent_is_a_padded_square_around_the_data_and_the_same_every_time():
+    x_low, x_high, y_low, y_high = metrics.default_extent(RING, padding=0.2)
+    assert x_high - x_low == pytest.approx(y_high - y_low)  # a square
+    # the ring's samples reach about ±2.06; padding adds 20% of the side on each side
+    assert x_low == pytest.approx(-2.0 * 1.4, abs=0.15) and x_high == pytest.approx(2.0 * 1.4, abs=0.15)
+    assert metrics.default_extent(RING) == metrics.default_extent(RING)
+
+
+def test_has_density_tells_distributions_with_a_log_prob_from_those_without():
+    assert metrics.has_density(RING)
+    assert not metrics.has_density(toy.TwoMoons())
+    assert not metrics.has_density(object())
+
+
 # --------------------------------------------------------------------------- Wasserstein distances
 
 
@@ -147,22 +161,22 @@ def test_wasserstein_1d_matches_the_sorted_gaps_and_scipy():
     y = torch.tensor([0.0, 0.0, 4.0, 1.0])
     # sorted: (-1, 0.5, 2, 3) against (0, 0, 1, 4): gaps 1, 0.5, 1, 1
     assert wasserstein_1d(x, y) == pytest.approx(3.5 / 4)
-    samples = torch.randn(2, 300, generator=gen(3))
+    samples = torch.randn(2, 300, generator=rng(3))
     assert wasserstein_1d(*samples) == pytest.approx(wasserstein_distance(*samples.numpy()))
 
 
 def test_wasserstein_1d_properties():
-    x = torch.randn(500, generator=gen(4))
-    assert wasserstein_1d(x, x[torch.randperm(500, generator=gen(5))]) == 0.0  # order is irrelevant
+    x = torch.randn(500, generator=rng(4))
+    assert wasserstein_1d(x, x[torch.randperm(500, generator=rng(5))]) == 0.0  # order is irrelevant
     assert wasserstein_1d(x, x + 1.5) == pytest.approx(1.5)  # a shift moves every point by 1.5
     assert wasserstein_1d(x, 3 * x) == pytest.approx(2 * float(x.abs().mean()), rel=1e-6)
-    y = torch.randn(500, generator=gen(6))
+    y = torch.randn(500, generator=rng(6))
     assert wasserstein_1d(x, y) == pytest.approx(wasserstein_1d(y, x))
 
 
 def test_exact_wasserstein_of_a_shifted_point_cloud_is_the_shift():
     # Any coupling moves mass ≥ |E x − E y| = ‖v‖ (Jensen), and the translation achieves it.
-    cloud = torch.randn(300, 2, generator=gen(7))
+    cloud = torch.randn(300, 2, generator=rng(7))
     for shift in ([2.0, 0.0], [0.3, -0.4], [0.0, 0.0]):
         assert exact_wasserstein(cloud, cloud + torch.tensor(shift)) == \
             pytest.approx(float(torch.tensor(shift).norm()), abs=1e-6)
@@ -175,12 +189,12 @@ def test_exact_wasserstein_small_cases_by_hand():
     # points already in place, listed in another order: distance 0
     assert exact_wasserstein(x, x.flip(0)) == 0.0
     # in 1D the assignment reduces to the sorted closed form
-    a, b = torch.randn(2, 100, 1, generator=gen(8))
+    a, b = torch.randn(2, 100, 1, generator=rng(8))
     assert exact_wasserstein(a, b) == pytest.approx(wasserstein_1d(a, b), rel=1e-9)
 
 
 def test_exact_wasserstein_is_a_metric_on_samples():
-    x, y, z = torch.randn(3, 80, 2, generator=gen(9)) * torch.tensor([1.0, 2.0])
+    x, y, z = torch.randn(3, 80, 2, generator=rng(9)) * torch.tensor([1.0, 2.0])
     xy, yz, xz = exact_wasserstein(x, y), exact_wasserstein(y, z), exact_wasserstein(x, z)
     assert xy == pytest.approx(exact_wasserstein(y, x))
     assert xz <= xy + yz + 1e-9
@@ -208,8 +222,8 @@ CRITIC_TOLERANCE = 0.1  # relative
 
 def test_independent_critic_estimates_the_exact_wasserstein_distance():
     p, q = toy.Gaussian([0.0, 0.0], std=1.0), toy.Gaussian([2.0, 0.0], std=1.0)
-    generator = gen(0)
-    real, fake = p.sample(1000, generator), q.sample(1000, generator)
+    shared = rng(0)
+    real, fake = p.sample(1000, shared), q.sample(1000, shared)
     estimate = independent_critic(real, fake, seed=0)
     exact = exact_wasserstein(real[:500], fake[:500])
     assert estimate == pytest.approx(exact, rel=CRITIC_TOLERANCE)
@@ -218,18 +232,18 @@ def test_independent_critic_estimates_the_exact_wasserstein_distance():
 
 def test_independent_critic_sees_no_distance_between_samples_of_one_distribution():
     p = toy.Gaussian([0.0, 0.0], std=1.0)
-    real, other = p.sample(1000, gen(1)), p.sample(1000, gen(2))
+    real, other = p.sample(1000, rng(1)), p.sample(1000, rng(2))
     # measured -0.005, -0.017, -0.005 on three seeds, while the exact distance between two
     # 500-point samples of one distribution is 0.18-0.22 (its n^(-1/2) bias): held-out
     # evaluation does not reward a critic for separating the points it was trained on
     assert abs(independent_critic(real, other, steps=300, seed=0)) < 0.05
 
 
-def test_fit_critic_is_seeded_and_leaves_the_global_random_state_alone():
-    real, fake = torch.randn(2, 200, 2, generator=gen(3))
+def test_fit_wasserstein_critic_is_seeded_and_leaves_the_global_random_state_alone():
+    real, fake = torch.randn(2, 200, 2, generator=rng(3))
     state = torch.get_rng_state()
-    first = critic_estimate(fit_critic(real, fake + 1, steps=20, seed=4), real, fake + 1)
-    again = critic_estimate(fit_critic(real, fake + 1, steps=20, seed=4), real, fake + 1)
+    first = critic_estimate(fit_wasserstein_critic(real, fake + 1, steps=20, seed=4), real, fake + 1)
+    again = critic_estimate(fit_wasserstein_critic(real, fake + 1, steps=20, seed=4), real, fake + 1)
     assert first == again
     assert torch.equal(torch.get_rng_state(), state)
     with pytest.raises(ValueError, match="too few points"):

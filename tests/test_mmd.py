@@ -12,7 +12,7 @@ import math
 import pytest
 import torch
 
-from gan_course.divergences import mmd
+from gan_course.divergences import kernels, mmd
 
 X_TINY = torch.tensor([[0.0], [1.0]])
 Y_TINY = torch.tensor([[0.0], [2.0]])
@@ -21,9 +21,9 @@ A, B = math.exp(-0.5), math.exp(-2.0)
 
 def draws(repeats, n, shift=0.0, seed=0, dim=2):
     """``repeats`` pairs of samples: x ~ N(0, I), y ~ N(shift·e₁, I)."""
-    generator = torch.Generator().manual_seed(seed)
-    x = torch.randn(repeats, n, dim, generator=generator)
-    y = torch.randn(repeats, n, dim, generator=generator)
+    rng = torch.Generator().manual_seed(seed)
+    x = torch.randn(repeats, n, dim, generator=rng)
+    y = torch.randn(repeats, n, dim, generator=rng)
     y[..., 0] += shift
     return x, y
 
@@ -44,10 +44,10 @@ def test_golden_values_on_tiny_inputs():
 
 
 def test_gaussian_kernel_golden_values_and_median_heuristic():
-    kernel = mmd.gaussian_kernel(X_TINY, Y_TINY, 1.0)
+    kernel = kernels.gaussian_kernel(X_TINY, Y_TINY, 1.0)
     assert kernel.flatten().tolist() == pytest.approx([1.0, B, A, A])
     # pooled points 0, 1, 0, 2: distances 1, 0, 2, 1, 1, 2 → median 1
-    assert mmd.as_bandwidths(None, X_TINY, Y_TINY) == pytest.approx((1.0,))
+    assert kernels.as_bandwidths(None, X_TINY, Y_TINY) == pytest.approx((1.0,))
 
 
 def test_witness_means_give_the_biased_estimate():
@@ -99,9 +99,9 @@ def test_unbiased_mmd2_has_the_population_value_as_its_mean_when_distributions_d
 def test_permutation_statistics_equal_the_estimator_on_relabelled_samples(estimator):
     x, y = draws(1, 7, shift=0.5)
     pooled = torch.cat([x[0], y[0]]).double()
-    kernel = mmd.gaussian_kernel(pooled, pooled, (0.5, 1.5))
-    generator = torch.Generator().manual_seed(4)
-    orders = torch.stack([torch.randperm(14, generator=generator) for _ in range(5)])
+    kernel = kernels.gaussian_kernel(pooled, pooled, (0.5, 1.5))
+    rng = torch.Generator().manual_seed(4)
+    orders = torch.stack([torch.randperm(14, generator=rng) for _ in range(5)])
     is_x = torch.zeros(5, 14, dtype=torch.bool)
     is_x.scatter_(1, orders[:, :7], True)
     batched = mmd.permutation_statistics(kernel, is_x, estimator)
@@ -154,7 +154,7 @@ def test_mmd_loss_is_the_estimate_with_a_witness_and_gradients():
 
 
 def test_bad_inputs_get_clear_messages():
-    with pytest.raises(ValueError, match="positive numbers"):
+    with pytest.raises(ValueError, match="bandwidth σ must be a positive number"):
         mmd.mmd2_biased(X_TINY, Y_TINY, (1.0, -2.0))
     with pytest.raises(ValueError, match="differ in dimension"):
         mmd.mmd2_biased(X_TINY, torch.zeros(3, 2), 1.0)
@@ -172,7 +172,7 @@ def test_bad_inputs_get_clear_messages():
 def test_checks_pass_the_reference_answers_and_name_common_mistakes(capsys):
     from gan_course import checks
 
-    kernel = lambda x, y, bandwidth: mmd.gaussian_kernel(x, y, bandwidth)  # noqa: E731
+    kernel = lambda x, y, bandwidth: kernels.gaussian_kernel(x, y, bandwidth)  # noqa: E731
     unbiased = lambda x, y, bandwidth: mmd.mmd2_unbiased(x, y, bandwidth)  # noqa: E731
     for hidden in (False, True):
         checks.check_gaussian_kernel(kernel, hidden=hidden)

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from gan_course import penalties
+from gan_course.batched import train_batch
 from gan_course.data import toy
 from gan_course.models.toy import mlp
 from gan_course.penalties import (
@@ -19,10 +20,10 @@ from gan_course.penalties import (
     perturbed_real,
     zero_centred_penalty,
 )
-from gan_course.train import GANConfig, train, train_batch
+from gan_course.toy_training import GANConfig, train_toy
 
 
-def gen(seed=0):
+def rng(seed=0):
     return torch.Generator().manual_seed(seed)
 
 
@@ -35,8 +36,8 @@ def linear_critic(weights, bias=0.3):
     return critic
 
 
-REAL = torch.randn(64, 2, generator=gen(1)) + torch.tensor([2.0, 0.0])
-FAKE = torch.randn(64, 2, generator=gen(2)) - torch.tensor([2.0, 0.0])
+REAL = torch.randn(64, 2, generator=rng(1)) + torch.tensor([2.0, 0.0])
+FAKE = torch.randn(64, 2, generator=rng(2)) - torch.tensor([2.0, 0.0])
 GRADIENT_PENALTIES = [WGANGradientPenalty, DRAGANPenalty]
 # the penalties keep their graph (they are minimised over φ); reading them as numbers is fine
 pytestmark = pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True")
@@ -105,7 +106,7 @@ def test_zero_centred_penalty_vanishes_only_where_the_gradient_does():
 def test_gradient_norms_match_finite_differences_on_an_mlp():
     torch.manual_seed(0)
     critic = mlp(2, 1, width=16, depth=2, activation="tanh").double()
-    points = torch.randn(5, 2, generator=gen(3), dtype=torch.float64)
+    points = torch.randn(5, 2, generator=rng(3), dtype=torch.float64)
     step = 1e-6
     differences = torch.stack([
         (critic(points + step * direction) - critic(points - step * direction))[:, 0] / (2 * step)
@@ -115,11 +116,67 @@ def test_gradient_norms_match_finite_differences_on_an_mlp():
     assert float(gradient_penalty(critic, points)) == pytest.approx(float(expected), abs=1e-6)
 
 
+# --------------------------------------------------------------------------- images
+
+
+IMAGES_REAL = torch.randn(4, 1, 8, 8, generator=rng(6)) + 1.0
+IMAGES_FAKE = torch.randn(4, 1, 8, 8, generator=rng(7))
+
+
+def tiny_conv_critic():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 2, kernel_size=3, padding=1), nn.Tanh(), nn.Flatten(),
+                         nn.Linear(2 * 8 * 8, 1))
+
+
+def unit_linear_image_critic():
+    """f(x) = <w, x.flatten()> with ‖w‖ = 1: its gradient has norm 1 at every image."""
+    w = torch.randn(64, generator=rng(8))
+    w = w / w.norm()
+    return lambda x: x.flatten(1) @ w[:, None]
+
+
+@pytest.mark.parametrize("penalty", [WGANGradientPenalty(), DRAGANPenalty(), ZeroCentredGradientPenalty(),
+                                     ZeroCentredGradientPenalty(at="interpolates")], ids=str)
+def test_penalties_run_on_images_with_a_conv_critic(penalty):
+    critic = tiny_conv_critic()
+    value = penalty(critic, IMAGES_REAL, IMAGES_FAKE)
+    assert value.shape == () and torch.isfinite(value)
+    value.backward()  # a penalty on ∇ₓD trains the convolution (not the last bias, which ∇ₓD ignores)
+    assert critic[0].weight.grad is not None and bool(critic[0].weight.grad.abs().sum() > 0)
+
+
+@pytest.mark.parametrize("penalty_class", GRADIENT_PENALTIES)
+def test_penalties_centred_at_one_vanish_on_images_for_a_unit_norm_linear_critic(penalty_class):
+    value = penalty_class(weight=10.0)(unit_linear_image_critic(), IMAGES_REAL, IMAGES_FAKE)
+    assert float(value) == pytest.approx(0.0, abs=1e-10)
+    # and the norm is over all of an image's pixels: (4,), each 1
+    assert torch.allclose(gradient_norms(unit_linear_image_critic(), IMAGES_REAL), torch.ones(4))
+
+
+def test_image_interpolates_use_one_epsilon_per_image():
+    points = interpolates(IMAGES_REAL, IMAGES_FAKE, rng(0))
+    epsilon = torch.rand(4, 1, 1, 1, generator=rng(0))
+    assert torch.equal(points, epsilon * IMAGES_REAL + (1 - epsilon) * IMAGES_FAKE)
+    perturbed = perturbed_real(IMAGES_REAL, 0.5, rng(1))
+    assert perturbed.shape == IMAGES_REAL.shape
+
+
+def test_points_get_the_same_random_numbers_as_before_images_were_allowed():
+    # ε of shape (B, 1), drawn first; DRAGAN's u (B, d) then α (B, 1), from the same stream
+    epsilon = torch.rand(64, 1, generator=rng(0))
+    assert torch.equal(interpolates(REAL, FAKE, rng(0)), epsilon * REAL + (1 - epsilon) * FAKE)
+    stream = rng(1)
+    noise, alpha = torch.randn(64, 2, generator=stream), torch.rand(64, 1, generator=stream)
+    expected = REAL + alpha * 0.5 * REAL.std(dim=0, keepdim=True) * noise
+    assert torch.equal(perturbed_real(REAL, 0.5, rng(1)), expected)
+
+
 # --------------------------------------------------------------------------- where the points go
 
 
 def test_interpolates_lie_on_the_segments_between_pairs():
-    points = interpolates(REAL, FAKE, gen(0))
+    points = interpolates(REAL, FAKE, rng(0))
     # x̂ − x̃ = ε (x − x̃) with one ε in [0, 1] per pair
     epsilon = ((points - FAKE) * (REAL - FAKE)).sum(dim=1) / ((REAL - FAKE) ** 2).sum(dim=1)
     assert torch.allclose(points, FAKE + epsilon[:, None] * (REAL - FAKE), atol=1e-5)
@@ -129,8 +186,8 @@ def test_interpolates_lie_on_the_segments_between_pairs():
 
 def test_perturbations_are_centred_and_scaled_by_each_coordinates_std():
     n = 20_000
-    real = torch.randn(n, 2, generator=gen(4)) * torch.tensor([10.0, 0.1])
-    delta = perturbed_real(real, noise_scale=0.5, generator=gen(5)) - real
+    real = torch.randn(n, 2, generator=rng(4)) * torch.tensor([10.0, 0.1])
+    delta = perturbed_real(real, noise_scale=0.5, rng=rng(5)) - real
     # δ = α · 0.5 σ u with α ~ U[0, 1], u ~ N(0, 1): mean 0, variance E[α²] (0.5σ)² = σ²/12
     std = real.std(dim=0)
     assert torch.allclose(delta.mean(dim=0) / std, torch.zeros(2), atol=0.01)
@@ -190,7 +247,7 @@ def test_get_penalty_builds_fresh_objects_by_name():
     (lambda: ZeroCentredGradientPenalty(at="everywhere"), "choose one of real, fake, interpolates"),
     (lambda: WGANGradientPenalty(seed=0.5), "seed must be an integer"),
     (lambda: interpolates(REAL, FAKE[:10]), "pair up sample by sample"),
-    (lambda: gradient_penalty(linear_critic([1.0, 0.0]), torch.zeros(5)), r"shape \(B, d\)"),
+    (lambda: gradient_penalty(linear_critic([1.0, 0.0]), torch.zeros(5)), r"batch first, \(B, d\) points"),
 ])
 def test_bad_arguments_get_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
@@ -228,7 +285,7 @@ def test_batched_runs_with_penalties_equal_separate_runs():
     tight = dict(rtol=1e-3, atol=1e-3)
     batched = train_batch(DATA, penalised_configs(), 20, **LOOP)
     for config, together in zip(penalised_configs(), batched):
-        alone = train(DATA, config, 20, **LOOP)
+        alone = train_toy(DATA, config, 20, **LOOP)
         for name in ("fake", "disc"):
             assert torch.allclose(getattr(together, name), getattr(alone, name), **tight), name
         for name in ("disc", "gen"):

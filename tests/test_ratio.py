@@ -34,16 +34,16 @@ Q = Gaussian(-0.5, std=1.2)
 
 @pytest.fixture(scope="module")
 def train():
-    generator = torch.Generator().manual_seed(0)
-    return P_STAR.sample(N_TRAIN, generator=generator), Q.sample(N_TRAIN, generator=generator)
+    rng = torch.Generator().manual_seed(0)
+    return P_STAR.sample(N_TRAIN, rng=rng), Q.sample(N_TRAIN, rng=rng)
 
 
 @pytest.fixture(scope="module")
 def held_out():
     """Fresh points from the ½ p* + ½ q mixture in the bulk, with their true log r."""
-    generator = torch.Generator().manual_seed(1)
+    rng = torch.Generator().manual_seed(1)
     x = torch.cat(
-        [P_STAR.sample(N_TEST, generator=generator), Q.sample(N_TEST, generator=generator)]
+        [P_STAR.sample(N_TEST, rng=rng), Q.sample(N_TEST, rng=rng)]
     )
     truth = log_ratio(P_STAR, Q, x)
     bulk = truth.abs() <= BULK

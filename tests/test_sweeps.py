@@ -8,7 +8,7 @@ from torch import nn
 
 from gan_course import metrics, penalties, sweeps
 from gan_course.data import toy
-from gan_course.train import GANConfig, train
+from gan_course.toy_training import GANConfig, train_toy
 
 RING = toy.ring_of_gaussians()
 TINY = dict(width=8, depth=1, batch_size=16)
@@ -100,7 +100,7 @@ def test_evaluate_a_point_mass_at_the_centre():
     evaluated = sweeps.evaluate(Constant([0.0, 0.0]), RING, point(), n_eval=300, eval_seed=5)
     rng = torch.Generator().manual_seed(5)
     torch.randn(300, 2, generator=rng)  # the noise is drawn first, then the data
-    real = RING.sample(300, generator=rng)
+    real = RING.sample(300, rng=rng)
     assert evaluated.wasserstein == pytest.approx(float(real.norm(dim=1).mean()), rel=1e-6)
     assert evaluated.wasserstein == pytest.approx(2.0, abs=0.01)
     assert (evaluated.modes_covered, evaluated.high_quality, evaluated.diverged) == (0, 0.0, False)
@@ -127,11 +127,12 @@ def test_batched_sweep_gives_each_run_its_solo_result():
                                progress=False, **TINY)
     assert [r.point for r in results] == points
     for index in (0, 3, 5):  # runs from both groups (n_disc 1 and 2) and both methods
-        alone = train(RING, points[index].config(sweeps.MANY_PATHS_METHODS, **TINY), steps=6,
-                      progress=False)
+        alone = train_toy(RING, points[index].config(sweeps.MANY_PATHS_METHODS, **TINY), steps=6,
+                          progress=False)
         expected = sweeps.evaluate(alone.generator, RING, points[index], 100, 12345)
-        assert results[index].wasserstein == pytest.approx(expected.wasserstein, rel=1e-5)
-        assert torch.allclose(results[index].samples, expected.samples, atol=1e-6)
+        # a batch and a run alone round differently (see tests/test_batched.py)
+        assert results[index].wasserstein == pytest.approx(expected.wasserstein, rel=1e-4)
+        assert torch.allclose(results[index].samples, expected.samples, atol=1e-4)
 
 
 class NaNPenalty:
@@ -226,7 +227,7 @@ def test_exact_wasserstein_is_what_the_sweep_measures():
     evaluated = sweeps.evaluate(Constant([1.0, 1.0]), RING, point(), n_eval=50, eval_seed=3)
     rng = torch.Generator().manual_seed(3)
     torch.randn(50, 2, generator=rng)
-    real = RING.sample(50, generator=rng)
+    real = RING.sample(50, rng=rng)
     assert evaluated.wasserstein == metrics.exact_wasserstein(evaluated.samples, real)
 
 
@@ -242,5 +243,5 @@ def test_lesson_sweep_settings_describe_the_grid():
     # the threshold sits above the distance between two samples of the data itself
     rng = torch.Generator().manual_seed(0)
     n = settings.criterion.n_eval
-    floor = metrics.exact_wasserstein(ring.sample(n, generator=rng), ring.sample(n, generator=rng))
+    floor = metrics.exact_wasserstein(ring.sample(n, rng=rng), ring.sample(n, rng=rng))
     assert floor < settings.criterion.max_wasserstein / 2

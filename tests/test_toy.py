@@ -29,7 +29,7 @@ COV_TOL = 0.03
 POINTS_1D = [-3.0, -1.2, 0.0, 0.4, 1.0, 2.5, 7.0]
 
 
-def gen(seed=0):
+def rng(seed=0):
     return torch.Generator().manual_seed(seed)
 
 
@@ -102,7 +102,7 @@ def test_gaussian_log_prob_peaks_at_mean():
 )
 def test_gaussian_sample_moments(mean, kwargs):
     g = Gaussian(mean, **kwargs)
-    x = g.sample(N_LARGE, generator=gen(0)).double()
+    x = g.sample(N_LARGE, rng=rng(0)).double()
     assert x.shape == (N_LARGE, g.dim)
     torch.testing.assert_close(x.mean(0), g.mean, atol=MEAN_TOL, rtol=0)
     sample_cov = torch.cov(x.T).reshape(g.dim, g.dim)
@@ -111,18 +111,18 @@ def test_gaussian_sample_moments(mean, kwargs):
 
 @pytest.mark.parametrize("dim", [1, 2, 3])
 def test_gaussian_sample_shape_and_dtype(dim):
-    x = Gaussian([0.0] * dim, std=1.0).sample(10, generator=gen(0))
+    x = Gaussian([0.0] * dim, std=1.0).sample(10, rng=rng(0))
     assert x.shape == (10, dim)
     assert x.dtype == torch.float32
 
 
 def test_gaussian_same_seed_same_samples():
     g = Gaussian([0.5, -1.0], cov=[[2.0, 0.6], [0.6, 1.0]])
-    assert torch.equal(g.sample(100, generator=gen(7)), g.sample(100, generator=gen(7)))
-    assert not torch.equal(g.sample(100, generator=gen(7)), g.sample(100, generator=gen(8)))
+    assert torch.equal(g.sample(100, rng=rng(7)), g.sample(100, rng=rng(7)))
+    assert not torch.equal(g.sample(100, rng=rng(7)), g.sample(100, rng=rng(8)))
 
 
-def test_gaussian_sample_without_generator():
+def test_gaussian_sample_without_rng():
     x = Gaussian(0.0, std=1.0).sample(5)
     assert x.shape == (5, 1)
     assert torch.isfinite(x).all()
@@ -172,7 +172,7 @@ def test_sample_rejects_bad_sizes(n):
 
 @pytest.mark.parametrize("shape", [(5, 3), (5,), (5, 1), (2, 5, 2)])
 def test_log_prob_rejects_wrong_shape_2d(shape):
-    with pytest.raises(ValueError, match=r"expected points of shape \(n, 2\)"):
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 2\)"):
         Gaussian([0.0, 0.0], std=1.0).log_prob(torch.zeros(shape))
 
 
@@ -230,7 +230,7 @@ def test_mixture_1d_density_integrates_to_one():
 
 def test_mixture_sample_weights_and_shape():
     mixture = GaussianMixture([-5.0, 5.0], 0.5, weights=[0.3, 0.7])
-    x = mixture.sample(N_LARGE, generator=gen(1))
+    x = mixture.sample(N_LARGE, rng=rng(1))
     assert x.shape == (N_LARGE, 1) and x.dtype == torch.float32
     # binomial sd of the share is sqrt(0.21 / 200k) ~ 0.001
     assert (x < 0).double().mean().item() == pytest.approx(0.3, abs=0.01)
@@ -240,7 +240,7 @@ def test_mixture_sample_weights_and_shape():
 
 def test_mixture_same_seed_same_samples():
     ring = ring_of_gaussians()
-    assert torch.equal(ring.sample(50, generator=gen(3)), ring.sample(50, generator=gen(3)))
+    assert torch.equal(ring.sample(50, rng=rng(3)), ring.sample(50, rng=rng(3)))
 
 
 @pytest.mark.parametrize("weights", [[0.5, 0.6], [0.2, 0.2]])
@@ -290,7 +290,7 @@ def test_ring_first_mode_literal():
 
 def test_ring_samples_lie_near_modes():
     ring = ring_of_gaussians()
-    x = ring.sample(8000, generator=gen(0))
+    x = ring.sample(8000, rng=rng(0))
     distances = torch.cdist(x, ring.modes)
     nearest = distances.min(dim=1)
     # 0.02 std in 2D: the distance to the own mode exceeds 6 std with probability e^{-18}
@@ -331,10 +331,10 @@ def test_ring_and_grid_reject_bad_arguments(maker, kwargs):
 @pytest.mark.parametrize("cls", [TwoMoons, SwissRoll])
 def test_sample_only_distributions(cls):
     dist = cls()
-    x = dist.sample(500, generator=gen(0))
+    x = dist.sample(500, rng=rng(0))
     assert dist.dim == 2
     assert x.shape == (500, 2) and x.dtype == torch.float32
-    assert torch.equal(x, dist.sample(500, generator=gen(0)))
+    assert torch.equal(x, dist.sample(500, rng=rng(0)))
     with pytest.raises(NotImplementedError):
         dist.log_prob(x)
 
@@ -346,7 +346,7 @@ def test_sample_only_distributions_reject_negative_noise(cls):
 
 
 def test_two_moons_without_noise_lie_on_unit_half_circles():
-    x = TwoMoons(noise=0.0).sample(1000, generator=gen(0)).double()
+    x = TwoMoons(noise=0.0).sample(1000, rng=rng(0)).double()
     upper = (x[:, 0] ** 2 + x[:, 1] ** 2 - 1).abs() < 1e-5
     lower = ((x[:, 0] - 1) ** 2 + (x[:, 1] - 0.5) ** 2 - 1).abs() < 1e-5
     assert bool((upper | lower).all())
@@ -354,7 +354,7 @@ def test_two_moons_without_noise_lie_on_unit_half_circles():
 
 
 def test_swiss_roll_without_noise_radius_in_range():
-    x = SwissRoll(noise=0.0).sample(1000, generator=gen(0)).double()
+    x = SwissRoll(noise=0.0).sample(1000, rng=rng(0)).double()
     radius = x.norm(dim=1)  # |t| / 5 with t in [1.5π, 4.5π]
     assert radius.min().item() >= 1.5 * math.pi / 5 - 1e-5
     assert radius.max().item() <= 4.5 * math.pi / 5 + 1e-5

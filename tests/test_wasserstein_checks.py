@@ -16,8 +16,8 @@ def right_2d(x, y):
     return metrics.exact_wasserstein(x, y)
 
 
-def right_interpolates(real, fake, generator):
-    epsilon = torch.rand(real.shape[0], 1, generator=generator)
+def right_interpolates(real, fake, rng):
+    epsilon = torch.rand(real.shape[0], 1, generator=rng)
     return epsilon * real + (1 - epsilon) * fake
 
 
@@ -69,27 +69,27 @@ def test_2d_mistakes_get_their_hint(wrong, hint):
         checks.check_exact_wasserstein(wrong)
 
 
-def per_coordinate(real, fake, generator):
-    epsilon = torch.rand(real.shape, generator=generator)
+def per_coordinate(real, fake, rng):
+    epsilon = torch.rand(real.shape, generator=rng)
     return epsilon * real + (1 - epsilon) * fake
 
 
-def one_epsilon(real, fake, generator):
-    epsilon = torch.rand(1, generator=generator)
+def one_epsilon(real, fake, rng):
+    epsilon = torch.rand(1, generator=rng)
     return epsilon * real + (1 - epsilon) * fake
 
 
-def global_rng(real, fake, generator):
+def global_rng(real, fake, rng):
     epsilon = torch.rand(real.shape[0], 1)
     return epsilon * real + (1 - epsilon) * fake
 
 
-def gaussian_epsilon(real, fake, generator):
-    epsilon = torch.randn(real.shape[0], 1, generator=generator)
+def gaussian_epsilon(real, fake, rng):
+    epsilon = torch.randn(real.shape[0], 1, generator=rng)
     return epsilon * real + (1 - epsilon) * fake
 
 
-def ignores_the_seed(real, fake, generator):
+def ignores_the_seed(real, fake, rng):
     epsilon = torch.rand(real.shape[0], 1, generator=torch.Generator().manual_seed(0))
     return epsilon * real + (1 - epsilon) * fake
 
@@ -98,9 +98,9 @@ def ignores_the_seed(real, fake, generator):
     (per_coordinate, "ONE ε per pair"),
     (one_epsilon, "same ε for every pair"),
     (gaussian_epsilon, "leave the segments"),
-    (global_rng, "different points for the same seeded generator"),
-    (ignores_the_seed, "same points for differently seeded generators"),
-    (lambda real, fake, generator: real[:5], "shape"),
+    (global_rng, "different points for the same seeded rng"),
+    (ignores_the_seed, "same points for differently seeded rngs"),
+    (lambda real, fake, rng: real[:5], "shape"),
 ])
 def test_interpolate_mistakes_get_their_hint(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):

@@ -11,18 +11,24 @@ from fake_history import FakeGANConfig, fake_train_fn, first_frames, make_fake_h
 from IPython.display import HTML
 from matplotlib.figure import Figure
 
-from gan_course import widgets
 from gan_course.data.toy import NAMED, DisjointRegions, Line, named
 from gan_course.gan_losses import GAN_LOSSES
 from gan_course.widgets import (
     Lab,
     Player,
     draw_frame,
+    draw_panel,
     export_animation,
-    figure_for,
     frame_axes,
     render_png,
 )
+from gan_course.widgets.drawing import (
+    MAX_ANIMATION_FRAMES,
+    animation_frames,
+    draw_heatmap,
+    metric_rows,
+)
+from gan_course.widgets.lab import CONFIG_FIELDS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_STORED_BYTES = 1.5e6  # for an animation of MAX_ANIMATION_FRAMES frames of two runs
@@ -43,7 +49,8 @@ def two_runs():
     return [
         make_fake_history(**SMALL, config=FakeGANConfig(loss="minimax"), speed=0.7),
         make_fake_history(**SMALL, config=FakeGANConfig(loss="wasserstein", n_disc=5),
-                          disc_is_probability=False, metric_names=("modes_covered", "kl")),
+                          disc_is_probability=False, critic_up_to_constant=True,
+                          metric_names=("modes_covered", "kl")),
     ]
 
 
@@ -104,27 +111,34 @@ def test_a_cell_ending_in_a_player_shows_the_widget_and_a_static_frame(two_runs)
 
 def test_draw_frame_without_manifold_or_metrics():
     bare = make_fake_history(**SMALL, with_manifold=False, metric_names=())
-    fig = figure_for([bare], dpi=DPI)
-    assert render_png(fig, [bare], 3).startswith(PNG_SIGNATURE)
-    assert len(fig.axes) == 2  # the 2D panel and the losses: no metrics row
+    layout = frame_axes([bare], dpi=DPI)
+    assert render_png(layout, [bare], 3).startswith(PNG_SIGNATURE)
+    assert len(layout.figure.axes) == 2  # the 2D panel and the losses: no metrics row
     with_metrics = make_fake_history(**SMALL)
-    render_png(figure_for([bare, with_metrics], dpi=DPI), [bare, with_metrics], -1)
+    render_png(frame_axes([bare, with_metrics], dpi=DPI), [bare, with_metrics], -1)
 
 
-def test_draw_frame_onto_axes_of_your_own(two_runs):
+def test_draw_panel_draws_the_2d_view_into_axes_of_your_own(two_runs):
     fig = Figure()
     axes = [fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)]
-    draw_frame(axes, two_runs, 0, layers={"real": True, "fake": True, "heatmap": False})
+    for ax, history in zip(axes, two_runs):
+        draw_panel(ax, history, 0, layers={"real": True, "fake": True, "heatmap": False})
     assert "step 0" in axes[0].get_title()
     assert len(axes[0].images) == 0  # the heatmap was switched off
-    with pytest.raises(ValueError, match="one Axes per run"):
-        draw_frame(axes[:1], two_runs, 0)
+
+
+def test_a_layout_made_for_other_runs_is_refused(two_runs):
+    with pytest.raises(ValueError, match="made for other runs"):
+        draw_frame(frame_axes(two_runs[:1], dpi=DPI), two_runs, 0)  # one column, two runs
+    with pytest.raises(ValueError, match="made for other runs"):
+        # one column each, but the second run also recorded a KL: one more metric row
+        draw_frame(frame_axes(two_runs[:1], dpi=DPI), two_runs[1:], 0)
 
 
 def test_reused_axes_draw_the_same_frame_as_a_fresh_figure(one_run):
-    layout = frame_axes(figure_for(one_run, dpi=DPI), one_run)
+    layout = frame_axes(one_run, dpi=DPI)
     render_png(layout, one_run, 10)  # leave another frame behind in the reused axes
-    fresh = render_png(figure_for(one_run, dpi=DPI), one_run, 5)
+    fresh = render_png(frame_axes(one_run, dpi=DPI), one_run, 5)
     assert render_png(layout, one_run, 5) == fresh
 
 
@@ -132,10 +146,10 @@ def test_metrics_are_drawn_in_rows_of_pairs_known_pairs_first():
     runs = [make_fake_history(**SMALL, metric_names=("kl", "high_quality")),
             make_fake_history(**SMALL, metric_names=())]
     runs[1].metrics = {"modes_covered": runs[0].metrics["kl"], "energy": runs[0].metrics["kl"]}
-    assert widgets.metric_rows(runs) == [("modes_covered", "high_quality"), ("kl",), ("energy",)]
-    fig = figure_for(runs, dpi=DPI)
-    draw_frame(fig, runs, 2)
-    assert len(fig.axes) == 2 * (2 + 2 * 3)  # per run: panel, losses, 3 rows of twin axes
+    assert metric_rows(runs) == [("modes_covered", "high_quality"), ("kl",), ("energy",)]
+    layout = frame_axes(runs, dpi=DPI)
+    draw_frame(layout, runs, 2)
+    assert len(layout.figure.axes) == 2 * (2 + 2 * 3)  # per run: panel, losses, 3 rows of twin axes
 
 
 def test_runs_that_recorded_different_steps_are_refused(two_runs):
@@ -146,7 +160,7 @@ def test_runs_that_recorded_different_steps_are_refused(two_runs):
 
 def test_unknown_layers_are_refused(two_runs):
     with pytest.raises(ValueError, match="unknown layers"):
-        draw_frame(figure_for(two_runs), two_runs, 0, layers={"heatmap", "arrows"})
+        draw_frame(frame_axes(two_runs, dpi=DPI), two_runs, 0, layers={"heatmap", "arrows"})
 
 
 # --- the lab -------------------------------------------------------------------
@@ -176,7 +190,7 @@ def test_train_button_trains_with_the_chosen_settings_and_shows_a_player():
     assert isinstance(call["data"], Line)
     assert call["steps"] == 400
     assert call["progress"] is False  # the lab shows its own progress bar
-    for name in widgets.CONFIG_FIELDS:
+    for name in CONFIG_FIELDS:
         assert getattr(call["config"], name) == chosen[name]
     assert len(set(progress_seen)) > 2  # moved during training, not only at the end
     assert lab.progress.value == lab.progress.max == 400
@@ -199,7 +213,7 @@ def test_a_failed_training_says_why_next_to_the_button():
 
 def test_the_live_figure_draws_a_partial_history():
     partial = first_frames(make_fake_history(**SMALL), 1)
-    png = render_png(figure_for([partial], dpi=DPI), [partial], -1)
+    png = render_png(frame_axes([partial], dpi=DPI), [partial], -1)
     assert png.startswith(PNG_SIGNATURE)
 
 
@@ -218,15 +232,15 @@ def test_export_to_gif_writes_a_small_file(two_runs, tmp_path):
     data = path.read_bytes()
     assert data.startswith(b"GIF8")
     # A few frames keep the test fast; the stored size grows about linearly in frames.
-    assert len(data) / frames * widgets.MAX_ANIMATION_FRAMES < MAX_STORED_BYTES
+    assert len(data) / frames * MAX_ANIMATION_FRAMES < MAX_STORED_BYTES
 
 
 def test_animations_subsample_to_at_most_thirty_frames_keeping_both_ends():
-    indices = widgets.animation_frames(201)
-    assert len(indices) == widgets.MAX_ANIMATION_FRAMES
+    indices = animation_frames(201)
+    assert len(indices) == MAX_ANIMATION_FRAMES
     assert indices[0] == 0 and indices[-1] == 200
-    assert widgets.animation_frames(5) == [0, 1, 2, 3, 4]
-    assert widgets.animation_frames(5, frames=[0, -1]) == [0, 4]
+    assert animation_frames(5) == [0, 1, 2, 3, 4]
+    assert animation_frames(5, frames=[0, -1]) == [0, 4]
 
 
 def test_gif_needs_a_path(two_runs):
@@ -244,7 +258,7 @@ def test_new_toy_densities_integrate_to_one_and_match_their_samples(distribution
     cell_area = float(ticks[1] - ticks[0]) ** 2
     total = float(distribution.log_prob(points).double().exp().sum()) * cell_area
     assert math.isclose(total, 1.0, abs_tol=0.02)
-    samples = distribution.sample(2000, generator=torch.Generator().manual_seed(0))
+    samples = distribution.sample(2000, rng=torch.Generator().manual_seed(0))
     assert samples.shape == (2000, 2)
     assert bool(torch.isfinite(distribution.log_prob(samples)).all())
 
@@ -256,19 +270,20 @@ def test_every_lab_dataset_samples_2d_points():
         named("spiral")
 
 
-def test_a_wasserstein_critic_is_drawn_centred_at_its_mean_and_other_outputs_are_not():
-    # f and f + 5 are the same critic; a least-squares output's zero means "fake"
-    def drawn_range(loss):
+def test_a_critic_up_to_a_constant_is_drawn_centred_at_its_mean_and_other_outputs_are_not():
+    # f and f + 5 are the same Wasserstein critic; a least-squares output's zero means "fake"
+    def drawn_range(loss, critic_up_to_constant):
         history = make_fake_history(frames=2, config=FakeGANConfig(loss=loss),
-                                    disc_is_probability=False)
+                                    disc_is_probability=False,
+                                    critic_up_to_constant=critic_up_to_constant)
         history.disc = history.disc * 0.01 + 5.0  # a narrow range far from zero
         fig = Figure()
         ax = fig.add_subplot()
-        widgets.draw_heatmap(ax, history, 0)
+        draw_heatmap(ax, history, 0)
         return ax.images[0].norm.vmin, ax.images[0].norm.vmax, history.disc[0]
 
-    low, high, values = drawn_range("wasserstein")
+    low, high, values = drawn_range("wasserstein", critic_up_to_constant=True)
     assert high == pytest.approx(float((values - values.mean()).abs().max()), rel=1e-5)
     assert high < 1.0
-    low, high, values = drawn_range("least_squares")
+    low, high, values = drawn_range("least_squares", critic_up_to_constant=False)
     assert high == pytest.approx(float(values.abs().max()), rel=1e-5)

@@ -72,9 +72,9 @@ def check_log_ratio_from_logits(function, hidden: bool = False) -> None:
 def check_bulk_error(function, hidden: bool = False) -> None:
     """Compare ``function(estimated, true, threshold)`` with the bulk mean absolute error."""
     name = getattr(function, "__name__", "bulk_error")
-    generator = torch.Generator().manual_seed(7 if hidden else 3)
-    true = 4.0 * torch.randn(50, generator=generator)
-    estimated = true + torch.randn(50, generator=generator)
+    rng = torch.Generator().manual_seed(7 if hidden else 3)
+    true = 4.0 * torch.randn(50, generator=rng)
+    estimated = true + torch.randn(50, generator=rng)
     for threshold in ((1.0, 5.0) if hidden else (3.0,)):
         got = as_number(call(function, name, estimated, true, threshold), name)
         expected = bulk_error(estimated, true, threshold)

@@ -12,7 +12,7 @@ from gan_course.divergences.f_divergences import get_f_divergence, variational_b
 Tensor = torch.Tensor
 
 _CONJUGATE_INPUTS = {
-    # visible, hidden: points inside dom f*, in float64 so that a plain formula is accurate
+    # visible, hidden: points inside dom f†, in float64 so that a plain formula is accurate
     "kl": ([-2.0, 0.0, 1.0, 2.5], [-20.0, -0.3, 4.0, 10.0]),
     "gan": ([-5.0, -1.0, -0.1], [-40.0, -3.0, -0.5, -1e-4]),
     "reverse_kl": ([-3.0, -1.0, -0.2], [-50.0, -1e-3, -7.0]),
@@ -44,7 +44,7 @@ def _agree(got: Tensor, expected: Tensor) -> bool:
 
 
 def check_conjugate(function, divergence: str, hidden: bool = False) -> None:
-    """Compare ``function(t)`` with the Fenchel conjugate f*(t) of ``divergence`` inside dom f*."""
+    """Compare ``function(t)`` with the Fenchel conjugate f†(t) of ``divergence`` inside dom f†."""
     entry = get_f_divergence(divergence)
     name = getattr(function, "__name__", f"{divergence}_conjugate")
     visible, more = _CONJUGATE_INPUTS[entry.name]
@@ -54,7 +54,7 @@ def check_conjugate(function, divergence: str, hidden: bool = False) -> None:
     if not _agree(got, expected):
         raise failed(f"`{name}` gives {describe([got])} but the conjugate of the {entry.title} f is "
                      f"{describe([expected])} at t = {describe([t])}. "
-                     f"Hint: {_CONJUGATE_HINTS.get(entry.name, 'f*(t) = sup_u (t u − f(u))')}.")
+                     f"Hint: {_CONJUGATE_HINTS.get(entry.name, 'f†(t) = sup_u (t u − f(u))')}.")
     where = f"{len(t)} {'hidden ' if hidden else ''}points"
     print(f"✓ `{name}` is the conjugate of the {entry.title} f at {where}.")
 
@@ -77,7 +77,7 @@ def check_activation(function, divergence: str, hidden: bool = False) -> None:
     low, high = entry.domain
     inside = bool(((got > low) & (got < high)).all()) if entry.name != "total_variation" else True
     if not inside:
-        raise failed(f"`{name}` returns {describe([got])}, outside dom f* ({entry.formulas['domain']}).")
+        raise failed(f"`{name}` returns {describe([got])}, outside dom f† ({entry.formulas['domain']}).")
     print(f"✓ `{name}` is the {entry.title} output activation{', stable at |v| = 100' if hidden else ''}.")
 
 
@@ -96,9 +96,9 @@ def check_optimal_critic(function, divergence: str, hidden: bool = False) -> Non
 
 
 def _bound_cases(hidden: bool):
-    generator = torch.Generator().manual_seed(11 if hidden else 5)
-    real = torch.randn(7 if hidden else 4, generator=generator, dtype=torch.float64) + 0.5
-    fake = torch.randn(5 if hidden else 4, generator=generator, dtype=torch.float64) - 0.5
+    rng = torch.Generator().manual_seed(11 if hidden else 5)
+    real = torch.randn(7 if hidden else 4, generator=rng, dtype=torch.float64) + 0.5
+    fake = torch.randn(5 if hidden else 4, generator=rng, dtype=torch.float64) - 0.5
     names = ("kl", "gan", "hellinger") if hidden else ("kl", "gan")
     return [(get_f_divergence(n), real, fake) for n in names]
 
@@ -106,7 +106,7 @@ def _bound_cases(hidden: bool):
 def check_variational_bound(function, hidden: bool = False) -> None:
     """Compare ``function(activation, conjugate, v_real, v_fake)`` with the bound
 
-        mean g_f(v_real) − mean f*(g_f(v_fake)).
+        mean g_f(v_real) − mean f†(g_f(v_fake)).
     """
     name = getattr(function, "__name__", "variational_bound")
     for entry, real, fake in _bound_cases(hidden):
@@ -117,10 +117,10 @@ def check_variational_bound(function, hidden: bool = False) -> None:
         flipped = float(entry.conjugate(entry.activation(fake)).mean() - entry.activation(real).mean())
         no_activation = float(real.mean() - entry.conjugate(fake).mean())
         if not math.isfinite(got):
-            hint = ("the result is not finite: conjugate() was probably evaluated outside dom f*; apply "
+            hint = ("the result is not finite: conjugate() was probably evaluated outside dom f†; apply "
                     "the activation first, t = activation(v), then conjugate(t) on the fakes")
         elif close(got, flipped):
-            hint = "you computed E_q[f*(t)] − E_p*[t]; the bound is E_p*[t] − E_q[f*(t)]"
+            hint = "you computed E_q[f†(t)] − E_p*[t]; the bound is E_p*[t] − E_q[f†(t)]"
         elif close(got, no_activation):
             hint = "apply the activation first: t = activation(v), then conjugate(t) on the fakes"
         else:

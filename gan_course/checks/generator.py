@@ -101,33 +101,31 @@ def _step_fixture(seed: int):
     return generator, discriminator, optimizer, noise
 
 
-def _reference_step(generator, discriminator, optimizer, noise, loss_name) -> float:
-    optimizer.zero_grad()
-    logits_fake = discriminator(generator(noise)).squeeze(-1)
-    loss = gan_losses.get_gan_loss(loss_name)(logits_fake, logits_fake).generator
-    loss.backward()
-    optimizer.step()
-    return float(loss.detach())
+def check_generator_step(function, hidden: bool = False) -> None:
+    """``function(generator, discriminator, optimizer, loss, noise)`` must be one step on θ only.
 
-
-def check_generator_step(function, loss_fn, kind: str = "non_saturating", hidden: bool = False) -> None:
-    """``function(generator, discriminator, optimizer, noise, loss_fn)`` must take one step on θ only.
-
-    It must return the loss before the step, change G's parameters exactly as one
-    optimiser step on ``loss_fn(D(G(z)))`` does, and leave D's parameters alone.
+    Its reference is the training loop's own ``gan_course.train.generator_step``: it
+    must return L_G before the step, change G's parameters exactly as one optimiser
+    step on ``loss(None, D(G(z))).generator`` does, and leave D's parameters alone.
+    The losses come from the registry (never from an earlier task), so a bug there
+    costs only that task.
     """
+    from gan_course.train import generator_step  # the loop's step is the reference
+
     name = getattr(function, "__name__", "generator_step")
-    loss_name = _GENERATOR_LOSSES[kind][0]
-    for seed in ((11, 12) if hidden else (3,)):
+    cases = [(11, "minimax"), (12, "least_squares")] if hidden else [(3, "non_saturating")]
+    for seed, loss_name in cases:
+        loss = gan_losses.get_gan_loss(loss_name)
         generator, discriminator, optimizer, noise = _step_fixture(seed)
         expected = _step_fixture(seed)
         disc_before = copy.deepcopy(discriminator.state_dict())
-        got_loss = as_number(call(function, name, generator, discriminator, optimizer, noise, loss_fn),
+        got_loss = as_number(call(function, name, generator, discriminator, optimizer, loss, noise),
                              name)
-        expected_loss = _reference_step(*expected, loss_name)
+        expected_loss = float(generator_step(*expected[:3], loss, expected[3]))
         if not close(got_loss, expected_loss, 1e-4):
-            raise failed(f"`{name}` returned {got_loss:.6g}, but the generator's loss before the step "
-                         f"is {expected_loss:.6g}. Hint: return the loss you called .backward() on.")
+            raise failed(f"`{name}` returned {got_loss:.6g} with the {loss_name!r} loss, but the "
+                         f"generator's loss before the step is {expected_loss:.6g}. Hint: return "
+                         "the generator's objective of the loss, the one you called .backward() on.")
         for key, value in discriminator.state_dict().items():
             if not torch.equal(value, disc_before[key]):
                 raise failed(f"`{name}` changed the discriminator's parameters ({key}); the generator's "
@@ -135,11 +133,11 @@ def check_generator_step(function, loss_fn, kind: str = "non_saturating", hidden
         for (key, got), want in zip(generator.state_dict().items(), expected[0].state_dict().values()):
             if torch.equal(got, _step_fixture(seed)[0].state_dict()[key]):
                 raise failed(f"`{name}` left the generator's parameters unchanged. Hint: call "
-                             "optimizer.zero_grad(), loss.backward(), then optimizer.step().")
+                             "optimizer.zero_grad(), backward, then optimizer.step().")
             if not torch.allclose(got, want, atol=1e-6):
                 raise failed(f"after `{name}`, the generator's {key} differs from one optimiser step "
-                             "on the loss. Hint: zero the old gradients first (optimizer.zero_grad()), "
-                             "and take exactly one step.")
+                             f"on the {loss_name!r} loss. Hint: PyTorch adds new gradients to old "
+                             "ones, so clear them first; and take exactly one step.")
     print(f"✓ `{name}` takes one step on the generator's parameters and leaves the discriminator "
           "alone.")
 

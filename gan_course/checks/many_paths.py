@@ -3,7 +3,7 @@ DRAGAN penalties, and a short training run with the learner's penalty.
 
 The learner's penalties take their random numbers as arguments (ε for WGAN-GP, the
 noise u and α for DRAGAN), so that a check can draw them exactly as
-``gan_course.penalties`` does from a seeded generator and compare with the reference
+``gan_course.penalties`` does from a seeded ``rng`` and compare with the reference
 penalty object on the same points.
 """
 
@@ -50,9 +50,9 @@ def wgan_gp_randomness(n: int, seed: int) -> Tensor:
 def dragan_randomness(n: int, seed: int, dim: int = 2) -> tuple[Tensor, Tensor]:
     """(u ~ N(0, I) of shape (n, dim), α ~ U[0, 1] of shape (n, 1)): what
     ``penalties.DRAGANPenalty(seed=seed)`` draws first, in that order."""
-    generator = torch.Generator().manual_seed(seed)
-    noise = torch.randn((n, dim), generator=generator)
-    return noise, torch.rand((n, 1), generator=generator)
+    rng = torch.Generator().manual_seed(seed)
+    noise = torch.randn((n, dim), generator=rng)
+    return noise, torch.rand((n, 1), generator=rng)
 
 
 # --------------------------------------------------------------------------- weight clipping

@@ -7,7 +7,7 @@ import math
 import torch
 
 from gan_course.checks.core import as_number, call, close, describe, failed
-from gan_course.divergences import mmd
+from gan_course.divergences import kernels, mmd
 from gan_course.divergences import ratio_matching as rm
 
 Tensor = torch.Tensor
@@ -50,11 +50,12 @@ def check_lsif_loss(function, hidden: bool = False) -> None:
 
 
 def _kernel_case(seed: int, n_real: int, n_fake: int, basis: int) -> tuple[Tensor, Tensor]:
-    generator = torch.Generator().manual_seed(seed)
-    centres = torch.randn(basis, 1, generator=generator, dtype=torch.float64)
-    real = 0.5 + 0.7 * torch.randn(n_real, 1, generator=generator, dtype=torch.float64)
-    fake = torch.randn(n_fake, 1, generator=generator, dtype=torch.float64)
-    return rm.gaussian_kernel_matrix(real, centres, 0.5), rm.gaussian_kernel_matrix(fake, centres, 0.5)
+    rng = torch.Generator().manual_seed(seed)
+    centres = torch.randn(basis, 1, generator=rng, dtype=torch.float64)
+    real = 0.5 + 0.7 * torch.randn(n_real, 1, generator=rng, dtype=torch.float64)
+    fake = torch.randn(n_fake, 1, generator=rng, dtype=torch.float64)
+    return (kernels.gaussian_kernel_matrix(real, centres, 0.5),
+            kernels.gaussian_kernel_matrix(fake, centres, 0.5))
 
 
 def check_ulsif_weights(function, hidden: bool = False) -> None:
@@ -94,9 +95,9 @@ def check_ulsif_weights(function, hidden: bool = False) -> None:
 
 
 def _mmd_cases(hidden: bool) -> list[tuple[Tensor, Tensor, float]]:
-    generator = torch.Generator().manual_seed(11 if hidden else 10)
-    x = torch.randn(6, 2, generator=generator)
-    y = torch.randn(5, 2, generator=generator) + 0.5
+    rng = torch.Generator().manual_seed(11 if hidden else 10)
+    x = torch.randn(6, 2, generator=rng)
+    y = torch.randn(5, 2, generator=rng) + 0.5
     cases = [(torch.tensor([[0.0], [1.0]]), torch.tensor([[0.0], [2.0]]), 1.0), (x, y, 0.8)]
     if hidden:
         cases.append((x[:2] * 100.0, y[:3], 0.3))  # far-apart points: kernel values underflow to 0
@@ -109,7 +110,7 @@ def check_gaussian_kernel(function, hidden: bool = False) -> None:
     cases = _mmd_cases(hidden)
     for x, y, bandwidth in cases:
         got = call(function, name, x, y, bandwidth)
-        expected = mmd.gaussian_kernel(x, y, bandwidth)
+        expected = kernels.gaussian_kernel(x, y, bandwidth)
         if not torch.is_tensor(got) or got.shape != expected.shape:
             raise failed(f"`{name}` should return a ({x.shape[0]}, {y.shape[0]}) matrix for x of shape "
                          f"{tuple(x.shape)} and y of shape {tuple(y.shape)}, got "

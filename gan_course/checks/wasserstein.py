@@ -10,7 +10,7 @@ from gan_course.checks.core import as_number, call, close, failed
 Tensor = torch.Tensor
 
 
-def _gen(seed: int) -> torch.Generator:
+def _rng(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
@@ -23,9 +23,9 @@ _VISIBLE_1D = [
 
 
 def _hidden_1d():
-    generator = _gen(11)
-    return [(torch.randn(200, generator=generator), 2.0 * torch.randn(200, generator=generator) + 1.0),
-            (torch.rand(50, generator=generator), torch.rand(50, generator=generator) - 3.0)]
+    rng = _rng(11)
+    return [(torch.randn(200, generator=rng), 2.0 * torch.randn(200, generator=rng) + 1.0),
+            (torch.rand(50, generator=rng), torch.rand(50, generator=rng) - 3.0)]
 
 
 def _hint_1d(got: float, x: Tensor, y: Tensor) -> str:
@@ -61,16 +61,16 @@ def check_wasserstein_1d(function, hidden: bool = False) -> None:
 def _visible_2d():
     square = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     shuffled_shift = (square + torch.tensor([0.3, -0.4]))[[2, 0, 3, 1]]  # W = 0.5
-    generator = _gen(5)
+    rng = _rng(5)
     return [(square, shuffled_shift),
-            (torch.randn(30, 2, generator=generator), torch.randn(30, 2, generator=generator) + 1.0)]
+            (torch.randn(30, 2, generator=rng), torch.randn(30, 2, generator=rng) + 1.0)]
 
 
 def _hidden_2d():
-    generator = _gen(13)
-    return [(torch.randn(120, 2, generator=generator) * torch.tensor([2.0, 0.5]),
-             torch.rand(120, 2, generator=generator) * 3.0),
-            (torch.randn(7, 2, generator=generator), torch.randn(7, 2, generator=generator))]
+    rng = _rng(13)
+    return [(torch.randn(120, 2, generator=rng) * torch.tensor([2.0, 0.5]),
+             torch.rand(120, 2, generator=rng) * 3.0),
+            (torch.randn(7, 2, generator=rng), torch.randn(7, 2, generator=rng))]
 
 
 def _hint_2d(got: float, x: Tensor, y: Tensor) -> str:
@@ -120,13 +120,13 @@ def _interpolation_weights(points: Tensor, real: Tensor, fake: Tensor) -> tuple[
 
 
 def check_interpolates(function, hidden: bool = False) -> None:
-    """Check ``function(real, fake, generator)``: one random point per pair, on its segment."""
+    """Check ``function(real, fake, rng)``: one random point per pair, on its segment."""
     name = getattr(function, "__name__", "interpolates")
     seeds = (21, 22) if hidden else (1, 2)
-    data = _gen(seeds[0])
-    real = torch.randn(256, 2, generator=data) + torch.tensor([2.0, 1.0])
-    fake = torch.randn(256, 2, generator=data) * 0.5
-    points = call(function, name, real, fake, _gen(seeds[1]))
+    data_rng = _rng(seeds[0])
+    real = torch.randn(256, 2, generator=data_rng) + torch.tensor([2.0, 1.0])
+    fake = torch.randn(256, 2, generator=data_rng) * 0.5
+    points = call(function, name, real, fake, _rng(seeds[1]))
     if not torch.is_tensor(points) or points.shape != real.shape:
         raise failed(f"`{name}` should return a tensor of shape {tuple(real.shape)} (one point per "
                      f"pair), got {getattr(points, 'shape', type(points).__name__)}.")
@@ -139,23 +139,23 @@ def check_interpolates(function, hidden: bool = False) -> None:
     if float(epsilon.min()) < -1e-4 or float(epsilon.max()) > 1 + 1e-4:
         raise failed(f"`{name}`'s points leave the segments (ε ranges over [{float(epsilon.min()):.2f}, "
                      f"{float(epsilon.max()):.2f}]). Hint: ε ~ U[0, 1], e.g. torch.rand(B, 1, "
-                     "generator=generator).")
+                     "generator=rng).")
     if float(epsilon.std()) < 0.1:
         raise failed(f"`{name}` uses (almost) the same ε for every pair (std {float(epsilon.std()):.3f}). "
-                     "Hint: draw one ε per pair, torch.rand(B, 1, generator=generator).")
+                     "Hint: draw one ε per pair, torch.rand(B, 1, generator=rng).")
     if abs(float(epsilon.mean()) - 0.5) > 0.1:
         raise failed(f"`{name}`'s ε average {float(epsilon.mean()):.2f}, not about 0.5: they do not "
                      "look uniform on [0, 1]. Hint: use torch.rand, not torch.randn.")
-    again = call(function, name, real, fake, _gen(seeds[1]))
-    other = call(function, name, real, fake, _gen(seeds[1] + 100))
+    again = call(function, name, real, fake, _rng(seeds[1]))
+    other = call(function, name, real, fake, _rng(seeds[1] + 100))
     if not torch.equal(torch.as_tensor(again).detach().float(), points):
-        raise failed(f"`{name}` gave different points for the same seeded generator. Hint: draw ε "
-                     "with generator=generator, not from torch's global random state.")
+        raise failed(f"`{name}` gave different points for the same seeded rng. Hint: draw ε "
+                     "with generator=rng, not from torch's global random state.")
     if torch.equal(torch.as_tensor(other).detach().float(), points):
-        raise failed(f"`{name}` gave the same points for differently seeded generators. Hint: draw "
-                     "ε with generator=generator.")
+        raise failed(f"`{name}` gave the same points for differently seeded rngs. Hint: draw "
+                     "ε with generator=rng.")
     print(f"✓ `{name}` puts one uniform point on each real-fake segment, drawn from the given "
-          "generator.")
+          "rng.")
 
 
 # --------------------------------------------------------------------------- rankings

@@ -1,7 +1,8 @@
 """Toy distributions with exact densities where they exist.
 
-Every distribution has ``dim``, ``sample(n, generator=None)`` returning an
-``(n, dim)`` float32 tensor, and, where the density is known in closed form,
+Every distribution has ``dim``, ``sample(n, rng=None)`` returning an
+``(n, dim)`` float32 tensor (``rng``: a seeded ``torch.Generator``, or None for
+torch's global random state), and, where the density is known in closed form,
 ``log_prob(x)`` returning an ``(n,)`` tensor. The mixtures also expose
 ``modes`` and ``mode_std`` so that mode coverage can be measured.
 
@@ -16,10 +17,11 @@ Conventions (chosen to match the papers the course reproduces):
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Sequence
 
 import torch
+
+from gan_course.validation import check_int, check_points, from_registry
 
 Tensor = torch.Tensor
 
@@ -33,25 +35,6 @@ def _as_matrix(values, name: str) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError(f"{name} must be a number, a vector or a matrix, got shape {tuple(tensor.shape)}.")
     return tensor
-
-
-def _check_sample_size(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"sample size must be a positive integer, got {n!r}.")
-    return int(n)
-
-
-def check_points(x, dim: int = 2) -> Tensor:
-    """x as an (n, dim) tensor, or a clear error naming the reshape."""
-    x = torch.as_tensor(x)
-    if x.ndim == 1 and dim == 1:
-        x = x.reshape(-1, 1)
-    if x.ndim != 2 or x.shape[1] != dim:
-        raise ValueError(
-            f"expected points of shape (n, {dim}), got {tuple(x.shape)}; "
-            f"reshape with x.reshape(-1, {dim})."
-        )
-    return x
 
 
 class Gaussian:
@@ -90,14 +73,14 @@ class Gaussian:
             raise ValueError("cov must be positive definite (all eigenvalues > 0).") from error
         self.cov = cov
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+    def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
         """x = μ + L ε with ε ~ N(0, I) and Σ = L Lᵀ."""
-        n = _check_sample_size(n)
-        noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        n = check_int(n, "the sample size n")
+        noise = torch.randn(n, self.dim, generator=rng, dtype=torch.float64)
         return (self.mean + noise @ self._scale_tril.T).float()
 
     def log_prob(self, x) -> Tensor:
-        x = check_points(x, self.dim)
+        x = check_points(x, "x", dim=self.dim)
         out_dtype = x.dtype if x.is_floating_point() else torch.float32
         centred = (x.to(torch.float64) - self.mean).T
         whitened = torch.linalg.solve_triangular(self._scale_tril, centred, upper=False)
@@ -147,14 +130,14 @@ class GaussianMixture:
         """The component standard deviations, shape (K,)."""
         return self.stds.float()
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        n = _check_sample_size(n)
-        which = torch.multinomial(self.weights, n, replacement=True, generator=generator)
-        noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+    def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
+        n = check_int(n, "the sample size n")
+        which = torch.multinomial(self.weights, n, replacement=True, generator=rng)
+        noise = torch.randn(n, self.dim, generator=rng, dtype=torch.float64)
         return (self.means[which] + self.stds[which, None] * noise).float()
 
     def log_prob(self, x) -> Tensor:
-        x = check_points(x, self.dim)
+        x = check_points(x, "x", dim=self.dim)
         out_dtype = x.dtype if x.is_floating_point() else torch.float32
         per_component = torch.stack([c.log_prob(x.to(torch.float64)) for c in self.components], dim=1)
         return torch.logsumexp(per_component + self.weights.log(), dim=1).to(out_dtype)
@@ -191,14 +174,14 @@ class TwoMoons:
             raise ValueError(f"noise must be >= 0, got {noise}.")
         self.noise = noise
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        n = _check_sample_size(n)
-        upper = torch.rand(n, generator=generator) < 0.5
-        angle = math.pi * torch.rand(n, generator=generator)
+    def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
+        n = check_int(n, "the sample size n")
+        upper = torch.rand(n, generator=rng) < 0.5
+        angle = math.pi * torch.rand(n, generator=rng)
         x = torch.where(upper, torch.cos(angle), 1.0 - torch.cos(angle))
         y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
         points = torch.stack([x, y], dim=1)
-        return points + self.noise * torch.randn(n, 2, generator=generator)
+        return points + self.noise * torch.randn(n, 2, generator=rng)
 
     def log_prob(self, x):
         raise NotImplementedError("TwoMoons has no closed-form density; use a mixture for exact values.")
@@ -214,11 +197,11 @@ class SwissRoll:
             raise ValueError(f"noise must be >= 0, got {noise}.")
         self.noise = noise
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        n = _check_sample_size(n)
-        t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=generator))
+    def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
+        n = check_int(n, "the sample size n")
+        t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=rng))
         points = torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / 5.0
-        return points + self.noise * torch.randn(n, 2, generator=generator)
+        return points + self.noise * torch.randn(n, 2, generator=rng)
 
     def log_prob(self, x):
         raise NotImplementedError("SwissRoll has no closed-form density; use a mixture for exact values.")
@@ -243,14 +226,14 @@ class Line:
             raise ValueError(f"need start != end and noise > 0, got {start}, {end}, {noise}.")
         self.noise = noise
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        n = _check_sample_size(n)
-        along = torch.rand(n, 1, generator=generator, dtype=torch.float64)
-        blur = torch.randn(n, 2, generator=generator, dtype=torch.float64)
+    def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
+        n = check_int(n, "the sample size n")
+        along = torch.rand(n, 1, generator=rng, dtype=torch.float64)
+        blur = torch.randn(n, 2, generator=rng, dtype=torch.float64)
         return (self.start + along * (self.end - self.start) + self.noise * blur).float()
 
     def log_prob(self, x) -> Tensor:
-        x = check_points(x, self.dim)
+        x = check_points(x, "x", dim=self.dim)
         direction = (self.end - self.start) / self.length
         offset = x.to(torch.float64) - self.start
         along = offset @ direction
@@ -279,14 +262,14 @@ class DisjointRegions:
                              f"side={side}.")
         self.side = side
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        n = _check_sample_size(n)
-        which = torch.randint(0, 2, (n,), generator=generator)
-        within = torch.rand(n, 2, generator=generator, dtype=torch.float64) - 0.5
+    def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
+        n = check_int(n, "the sample size n")
+        which = torch.randint(0, 2, (n,), generator=rng)
+        within = torch.rand(n, 2, generator=rng, dtype=torch.float64) - 0.5
         return (self.centres[which] + self.side * within).float()
 
     def log_prob(self, x) -> Tensor:
-        x = check_points(x, self.dim).to(torch.float64)
+        x = check_points(x, "x", dim=self.dim).to(torch.float64)
         inside = ((x[:, None, :] - self.centres).abs() <= self.side / 2).all(-1).any(-1)
         density = torch.where(inside, 1 / (2 * self.side**2), 0.0)
         return density.log().float()
@@ -316,9 +299,7 @@ NAMED = {
 
 def named(name: str, **kwargs):
     """A toy distribution by its name in ``NAMED``; keyword arguments go to its constructor."""
-    if name not in NAMED:
-        raise ValueError(f"unknown toy distribution {name!r}; choose one of {sorted(NAMED)}.")
-    return NAMED[name](**kwargs)
+    return from_registry(NAMED, name, "toy distribution")(**kwargs)
 
 
 __all__: Sequence[str] = [

@@ -1,12 +1,14 @@
 """Divergences between p* and q_θ, and the estimators that compare them from samples.
 
-- ``f_divergences``: the f-divergence table (f, its conjugate f*, the critic's
+- ``f_divergences``: the f-divergence table (f, its conjugate f†, the critic's
   output activation), exact values for Gaussians, the variational lower bound
   (Nowozin et al. 2016, f-GAN). Lesson 02.
 - ``ratio_matching``: Bregman-divergence losses for density-ratio matching (LSIF,
   KLIEP, logistic) and the closed-form kernel uLSIF fit (Sugiyama et al. 2012). Lesson 03.
 - ``mmd``: maximum mean discrepancy with Gaussian kernels, its estimators and a
   permutation two-sample test (Gretton et al. 2012); the GMMN loss (Li et al. 2015). Lesson 03.
+- ``kernels``: the Gaussian kernel k(x, y) = exp(−‖x − y‖² / (2σ²)) and the median
+  heuristic for σ, shared by uLSIF and the MMD. Lesson 03.
 """
 
 # --- f_divergences (lesson 02) ---
@@ -18,7 +20,7 @@ from gan_course.divergences.f_divergences import (  # noqa: E402, F401
     Critic,
     FDivergence,
     exact_divergence,
-    fit_critic,
+    fit_f_divergence_critic,
     get_f_divergence,
     optimal_bound,
     quadrature_bound,
@@ -28,10 +30,10 @@ from gan_course.divergences.f_divergences import (  # noqa: E402, F401
 
 # isort: split
 # --- ratio_matching and mmd (lesson 03) ---
-from gan_course.divergences import mmd, ratio_matching  # noqa: E402, F401
+from gan_course.divergences import kernels, mmd, ratio_matching  # noqa: E402, F401
+from gan_course.divergences.kernels import gaussian_kernel  # noqa: E402, F401
 from gan_course.divergences.mmd import (  # noqa: E402, F401
     MMDLoss,
-    gaussian_kernel,
     mmd2_biased,
     mmd2_unbiased,
     permutation_test,

@@ -5,25 +5,26 @@ ratio r(x) = p*(x) / q_θ(x) (Ali & Silvey 1966; Csiszár 1967):
 
     D_f[p* ‖ q_θ] = ∫ q_θ(x) f(p*(x) / q_θ(x)) dx = E_q[f(r(x))],    f convex, f(1) = 0.
 
-Every convex f equals the supremum of its tangents, f(u) = sup_t {t u − f*(t)},
-where f*(t) = sup_u {t u − f(u)} is its Fenchel conjugate. Replacing the
+Every convex f equals the supremum of its tangents, f(u) = sup_t {t u − f†(t)},
+where f†(t) = sup_u {t u − f(u)} is its Fenchel conjugate (the lessons' f†;
+many papers write f*). Replacing the
 pointwise sup by one function T(x) (a *critic*) can only lose, so for every T
 
-    D_f[p* ‖ q_θ] ≥ E_p*[T(x)] − E_q[f*(T(x))],
+    D_f[p* ‖ q_θ] ≥ E_p*[T(x)] − E_q[f†(T(x))],
 
 with equality at T*(x) = f'(r(x)) (Nguyen, Wainwright & Jordan 2010). Both
 expectations need only samples, so a network can maximise the bound over T
 and a generator can minimise it over θ: the f-GAN (Nowozin, Cseke & Tomioka 2016).
 
 The network outputs an unconstrained v(x) ∈ ℝ (a logit); an output activation
-g_f maps it into dom f*, so T(x) = g_f(v(x)). ``F_DIVERGENCES`` holds the
-table of Nowozin et al. (Tables 1 and 2): f, f*, g_f, dom f* and f'(1) for
+g_f maps it into dom f†, so T(x) = g_f(v(x)). ``F_DIVERGENCES`` holds the
+table of Nowozin et al. (Tables 1 and 2): f, f†, g_f, dom f† and f'(1) for
 KL, reverse KL, Pearson χ², Neyman χ², squared Hellinger, Jensen–Shannon, the
 GAN divergence and total variation.
 
 This module also gives the exact divergences to compare estimates against
 (closed forms for Gaussians where they exist, 1D quadrature otherwise), the
-bound as an estimator from samples and by quadrature, and ``fit_critic``,
+bound as an estimator from samples and by quadrature, and ``fit_f_divergence_critic``,
 which trains a critic on 1D or 2D samples by maximising the bound.
 """
 
@@ -37,8 +38,8 @@ import torch
 import torch.nn.functional as F
 from scipy.integrate import simpson
 
-from gan_course.losses import from_registry
 from gan_course.ratio import as_points, fit_ratio_classifier
+from gan_course.validation import check_logits, from_registry
 
 Tensor = torch.Tensor
 
@@ -61,16 +62,16 @@ class FDivergence:
     equals: what D_f[p* ‖ q] is for this f, in words (e.g. "KL(p* ‖ q)").
     f: the generator function f(u), u = p*/q ≥ 0, convex with f(1) = 0 (except the
         GAN row, whose f(1) = −log 4 makes D_f = 2 JS − log 4 ≤ 0).
-    conjugate: the Fenchel conjugate f*(t) = sup_u {t u − f(u)} on dom f*.
-    activation: the output activation g_f: ℝ → dom f*, monotone increasing, T = g_f(v).
-    conjugate_of_activation: f*(g_f(v)) written directly in v, so that it stays
-        finite where g_f(v) rounds to the edge of dom f* (e.g. the GAN's
-        f*(g_f(v)) = softplus(v) rather than −log(1 − exp(−softplus(−v)))).
+    conjugate: the Fenchel conjugate f†(t) = sup_u {t u − f(u)} on dom f†.
+    activation: the output activation g_f: ℝ → dom f†, monotone increasing, T = g_f(v).
+    conjugate_of_activation: f†(g_f(v)) written directly in v, so that it stays
+        finite where g_f(v) rounds to the edge of dom f† (e.g. the GAN's
+        f†(g_f(v)) = softplus(v) rather than −log(1 − exp(−softplus(−v)))).
     optimal_logit: v*(log r) = g_f⁻¹(f'(r)), the logit of the optimal critic
         T* = f'(r) as a function of log r (±∞ for total variation, whose T* = ±½).
-    domain: dom f* as (low, high); whether an end is included is in ``formulas``.
+    domain: dom f† as (low, high); whether an end is included is in ``formulas``.
     f_prime_at_one: f'(1), the critic's output T where p* = q (nothing to tell apart).
-    formulas: plain-text f, f*, g_f and dom f* for printed tables.
+    formulas: plain-text f, f†, g_f and dom f† for printed tables.
     logit_clip: clip v to [−logit_clip, logit_clip] before the activation (see
         ``LOGIT_CLIP``), or None where every term is at most quadratic in v.
     """
@@ -95,11 +96,11 @@ class FDivergence:
         return logits.clamp(-self.logit_clip, self.logit_clip)
 
     def critic(self, logits: Tensor) -> Tensor:
-        """T = g_f(v): the critic's output in dom f*."""
+        """T = g_f(v): the critic's output in dom f†."""
         return self.activation(self.clip(logits))
 
     def fake_term(self, logits: Tensor) -> Tensor:
-        """f*(T) = f*(g_f(v)), the term the bound subtracts on samples of q."""
+        """f†(T) = f†(g_f(v)), the term the bound subtracts on samples of q."""
         return self.conjugate_of_activation(self.clip(logits))
 
     def optimal_critic(self, log_ratio: Tensor) -> Tensor:
@@ -212,7 +213,8 @@ def get_f_divergence(divergence: str | FDivergence) -> FDivergence:
 
 
 def table_rows() -> list[dict]:
-    """The table as rows of plain text: name, D_f, f(u), f*(t), g_f(v), dom f*, f'(1)."""
+    """The table as rows of plain text, keyed name, D_f, f(u), f*(t), g_f(v), dom f*, f'(1);
+    the keys write the conjugate f† as f*, like lesson 02's printed table."""
     return [{"name": d.name, "D_f": d.equals, "f(u)": d.formulas["f"],
              "f*(t)": d.formulas["conjugate"], "g_f(v)": d.formulas["activation"],
              "dom f*": d.formulas["domain"], "f'(1)": round(d.f_prime_at_one, 4)}
@@ -222,23 +224,12 @@ def table_rows() -> list[dict]:
 # --------------------------------------------------------------------------- the bound
 
 
-def _as_logits(values, name: str) -> Tensor:
-    if not torch.is_tensor(values):
-        raise TypeError(f"{name} must be a torch tensor of critic outputs, got "
-                        f"{type(values).__name__}; wrap it with torch.as_tensor(...).")
-    if not values.is_floating_point():
-        raise TypeError(f"{name} must be floating point, got {values.dtype}; call .float() first.")
-    if values.numel() == 0:
-        raise ValueError(f"{name} is empty: pass at least one sample.")
-    return values
-
-
 def bound_terms(divergence: str | FDivergence, critic_outputs_real: Tensor,
                 critic_outputs_fake: Tensor) -> tuple[Tensor, Tensor]:
-    """(E_p*[T], E_q[f*(T)]) as sample means, with T = g_f(v) from the raw outputs v."""
+    """(E_p*[T], E_q[f†(T)]) as sample means, with T = g_f(v) from the raw outputs v."""
     entry = get_f_divergence(divergence)
-    real = _as_logits(critic_outputs_real, "critic_outputs_real")
-    fake = _as_logits(critic_outputs_fake, "critic_outputs_fake")
+    real = check_logits(critic_outputs_real, "critic_outputs_real")
+    fake = check_logits(critic_outputs_fake, "critic_outputs_fake")
     return entry.critic(real).mean(), entry.fake_term(fake).mean()
 
 
@@ -246,7 +237,7 @@ def variational_bound(divergence: str | FDivergence, critic_outputs_real: Tensor
                       critic_outputs_fake: Tensor) -> Tensor:
     """The f-GAN lower bound estimated from samples (Nowozin et al. 2016, eq. 6):
 
-        D_f[p* ‖ q] ≥ E_p*[T(x)] − E_q[f*(T(x))],   T = g_f(v),
+        D_f[p* ‖ q] ≥ E_p*[T(x)] − E_q[f†(T(x))],   T = g_f(v),
 
     with the expectations as means over the critic's raw outputs v on samples
     of p* (``critic_outputs_real``) and of q (``critic_outputs_fake``). For a
@@ -405,7 +396,7 @@ def quadrature_bound(divergence: str | FDivergence, critic_outputs: Callable[[Te
                      p, q, limits=None) -> float:
     """The bound of one fixed critic with exact expectations, by 1D quadrature:
 
-        ∫ p*(x) T(x) dx − ∫ q(x) f*(T(x)) dx,   T = g_f(v(x)).
+        ∫ p*(x) T(x) dx − ∫ q(x) f†(T(x)) dx,   T = g_f(v(x)).
 
     ``critic_outputs`` maps points (n, 1) to raw outputs v, shape (n,) or (n, 1).
     Without sampling noise this never exceeds D_f[p* ‖ q], whatever the critic:
@@ -455,14 +446,14 @@ class Critic:
         return quadrature_bound(self.divergence, self.outputs, p, q, limits)
 
 
-def fit_critic(real, fake, divergence: str | FDivergence, steps: int = 2000, batch_size: int = 256,
-               lr: float = 3e-3, width: int = 64, depth: int = 2, seed: int = 0,
-               progress: bool = False) -> Critic:
-    """Train a critic v(x) to maximise E_p*[g_f(v)] − E_q[f*(g_f(v))] on samples.
+def fit_f_divergence_critic(real, fake, divergence: str | FDivergence, steps: int = 2000,
+                            batch_size: int = 256, lr: float = 3e-3, width: int = 64, depth: int = 2,
+                            seed: int = 0, progress: bool = False) -> Critic:
+    """Train a critic v(x) to maximise E_p*[g_f(v)] − E_q[f†(g_f(v))] on samples.
 
     The same small fit as lesson 01's ratio classifier (an MLP, Adam, a cosine
     learning-rate schedule; ``ratio.fit_ratio_classifier`` runs it): only the
-    loss differs, here the negative bound −(E_p*[T] − E_q[f*(T)]) instead of a
+    loss differs, here the negative bound −(E_p*[T] − E_q[f†(T)]) instead of a
     scoring rule. Not the GAN loop: q is fixed, only the critic learns.
     """
     entry = get_f_divergence(divergence)
@@ -481,5 +472,5 @@ __all__ = [
     "bound_terms", "variational_bound",
     "kl_gaussians", "pearson_chi2_gaussians", "squared_hellinger_gaussians", "CLOSED_FORMS",
     "integration_grid", "quadrature_divergence", "exact_divergence", "quadrature_bound", "optimal_bound",
-    "Critic", "fit_critic",
+    "Critic", "fit_f_divergence_critic",
 ]

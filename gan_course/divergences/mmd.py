@@ -15,8 +15,9 @@ The function that attains the largest difference, up to scale, is the witness
 positive where p* has more mass than q, negative where q has more.
 
 Here k is a Gaussian kernel or a sum of them over several bandwidths,
-k(x, y) = Σ_s exp(−‖x − y‖² / (2σ_s²)), which sees differences at several scales.
-From samples x_1..x_m ~ p* and y_1..y_n ~ q:
+k(x, y) = Σ_s exp(−‖x − y‖² / (2σ_s²)), which sees differences at several scales
+(``kernels.gaussian_kernel``; bandwidths None use the median heuristic). From
+samples x_1..x_m ~ p* and y_1..y_n ~ q:
 
 - ``mmd2_biased``: the V-statistic, every pair including i = j; always ≥ 0, biased up.
 - ``mmd2_unbiased``: the U-statistic, pairs i ≠ j only; mean exactly MMD², can be < 0.
@@ -27,44 +28,18 @@ From samples x_1..x_m ~ p* and y_1..y_n ~ q:
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple, Sequence
 
 import torch
 
-from gan_course.divergences.ratio_matching import (
-    gaussian_of_distances,
-    median_distance,
-    squared_distances,
-)
+from gan_course.divergences.kernels import as_bandwidths, gaussian_kernel
 from gan_course.ratio import as_points
+from gan_course.validation import check_int
 
 Tensor = torch.Tensor
 
 
-# --------------------------------------------------------------------------- the kernel
-
-
-def as_bandwidths(bandwidths, x: Tensor | None = None, y: Tensor | None = None) -> tuple[float, ...]:
-    """Bandwidths as a tuple of positive numbers; None gives the median heuristic,
-    σ = the median distance between the pooled points of x and y."""
-    if bandwidths is None:
-        if x is None or y is None:
-            raise ValueError("give the bandwidths, or the samples for the median heuristic.")
-        return (median_distance(torch.cat([x.detach(), y.detach()])),)
-    if isinstance(bandwidths, (int, float)) and not isinstance(bandwidths, bool):
-        bandwidths = (bandwidths,)
-    bandwidths = tuple(float(s) for s in bandwidths)
-    if not bandwidths or not all(s > 0 and math.isfinite(s) for s in bandwidths):
-        raise ValueError(f"bandwidths must be positive numbers, got {bandwidths!r}; "
-                         "or pass None for the median heuristic.")
-    return bandwidths
-
-
-def gaussian_kernel(x: Tensor, y: Tensor, bandwidths: Sequence[float] | float) -> Tensor:
-    """k(x_i, y_j) = Σ_s exp(−‖x_i − y_j‖² / (2σ_s²)) for every pair: (m, n)."""
-    distances = squared_distances(x, y)
-    return sum(gaussian_of_distances(distances, s) for s in as_bandwidths(bandwidths))
+# --------------------------------------------------------------------------- the samples
 
 
 def _two_samples(x, y) -> tuple[Tensor, Tensor]:
@@ -194,14 +169,13 @@ def permutation_test(x, y, bandwidths=None, permutations: int = 200, estimator: 
     under H₀: reject at level α when p ≤ α. Bandwidths None: the median heuristic.
     """
     x, y = _two_samples(x, y)
-    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 1:
-        raise ValueError(f"permutations must be a positive integer, got {permutations!r}.")
+    check_int(permutations, "permutations")
     bandwidths = as_bandwidths(bandwidths, x, y)
     pooled = torch.cat([x, y]).double()
     kernel = gaussian_kernel(pooled, pooled, bandwidths)
     m, total = x.shape[0], pooled.shape[0]
-    generator = torch.Generator().manual_seed(seed)
-    orders = torch.argsort(torch.rand(permutations, total, generator=generator), dim=1)
+    rng = torch.Generator().manual_seed(seed)
+    orders = torch.argsort(torch.rand(permutations, total, generator=rng), dim=1)
     relabelled = orders < m  # each row: m points chosen at random as the x's
     observed = torch.zeros(1, total, dtype=torch.bool)
     observed[0, :m] = True
@@ -222,7 +196,7 @@ class MMDLoss:
     are fixed, so there is no adversary to train.
 
         loss = MMDLoss(bandwidths=(0.1, 0.3, 1.0))
-        GANConfig(sample_loss=loss, n_disc=0)   # gan_course.train
+        GANConfig(sample_loss=loss, n_disc=0)   # gan_course.toy_training
 
     ``loss(real, fake)`` is the MMD² estimate ("biased", the V-statistic GMMN used, or
     "unbiased"); ``loss.witness(real, fake, points)`` is the witness function, which
@@ -248,6 +222,6 @@ class MMDLoss:
 
 
 __all__ = [
-    "as_bandwidths", "gaussian_kernel", "mmd2_biased", "mmd2_unbiased", "ESTIMATORS", "witness",
+    "mmd2_biased", "mmd2_unbiased", "ESTIMATORS", "witness",
     "TwoSampleTest", "permutation_statistics", "permutation_test", "MMDLoss",
 ]

@@ -16,8 +16,8 @@ samples give:
     D_f(p* ‖ q) = E_q[ f(r*) ]   (the f-divergence, with this very f).
 
 So minimising the ratio loss L_f minimises the Bregman divergence, its minimum
-is L_f(r*) = −D_f(p* ‖ q), and since f'(r) r − f(r) = f*(f'(r)) (Fenchel), −L_f(r)
-is the f-GAN lower bound E_p*[T] − E_q[f*(T)] at the critic T = f'(r): the ratio
+is L_f(r*) = −D_f(p* ‖ q), and since f'(r) r − f(r) = f†(f'(r)) (Fenchel), −L_f(r)
+is the f-GAN lower bound E_p*[T] − E_q[f†(T)] at the critic T = f'(r): the ratio
 loss *is* the f-divergence loss (the talk's "ratio loss ends up being identical
 to that of f-divergence").
 
@@ -51,8 +51,9 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
-from gan_course.losses import from_registry
+from gan_course.divergences.kernels import gaussian_kernel_matrix, median_distance
 from gan_course.ratio import RatioClassifier, as_points, fit_ratio_classifier
+from gan_course.validation import check_int, check_logits, check_number, from_registry
 
 Tensor = torch.Tensor
 
@@ -108,22 +109,9 @@ def get_bregman_generator(name: str | BregmanGenerator) -> BregmanGenerator:
 # --------------------------------------------------------------------------- checking inputs
 
 
-def _check_values(values, which: str) -> Tensor:
-    if not torch.is_tensor(values):
-        raise TypeError(f"{which} must be a torch tensor, got {type(values).__name__}; "
-                        "wrap it with torch.as_tensor(...).")
-    if not values.is_floating_point():
-        raise TypeError(f"{which} must be floating point, got {values.dtype}; call .float() first.")
-    if values.numel() == 0:
-        raise ValueError(f"{which} is empty: pass at least one sample.")
-    if torch.isnan(values).any():
-        raise ValueError(f"{which} contain NaN: training diverged or the inputs hold NaN; "
-                         "lower the learning rate and check the data.")
-    return values
-
-
 def _pair(real, fake, what: str) -> tuple[Tensor, Tensor]:
-    return _check_values(real, f"{what}_real"), _check_values(fake, f"{what}_fake")
+    return (check_logits(real, f"{what}_real", check_nan=True),
+            check_logits(fake, f"{what}_fake", check_nan=True))
 
 
 # --------------------------------------------------------------------------- the losses
@@ -241,47 +229,6 @@ def fit_neural_ratio(real: Tensor, fake: Tensor, loss: str | RatioLoss = "lsif",
     return fit_ratio_classifier(real, fake, rule=ratio_matching_rule, prior=0.5, steps=steps, **training)
 
 
-# --------------------------------------------------------------------------- kernels
-
-
-def squared_distances(x: Tensor, y: Tensor) -> Tensor:
-    """‖x_i − y_j‖² for every pair: (n, m), clamped at 0 against rounding."""
-    return (x.pow(2).sum(1, keepdim=True) + y.pow(2).sum(1) - 2.0 * x @ y.T).clamp_min(0.0)
-
-
-# exp(−80) ≈ 2e−35 is still a normal float32. Without this floor, far pairs give
-# subnormal results, which the CPU computes up to 40 times more slowly.
-LARGEST_EXPONENT = 80.0
-
-
-def gaussian_of_distances(squared: Tensor, bandwidth: float) -> Tensor:
-    """exp(−d² / (2σ²)) elementwise, with the exponent capped at ``LARGEST_EXPONENT``."""
-    return torch.exp(-(squared / (2.0 * bandwidth**2)).clamp(max=LARGEST_EXPONENT))
-
-
-def gaussian_kernel_matrix(x: Tensor, centres: Tensor, bandwidth: float) -> Tensor:
-    """K_il = exp(−‖x_i − c_l‖² / (2σ²)): (n, b)."""
-    if not (isinstance(bandwidth, (int, float)) and bandwidth > 0 and math.isfinite(bandwidth)):
-        raise ValueError(f"the kernel bandwidth σ must be a positive number, got {bandwidth!r}.")
-    return gaussian_of_distances(squared_distances(x, centres), bandwidth)
-
-
-def median_distance(x: Tensor, max_points: int = 1000) -> float:
-    """The median of ‖x_i − x_j‖ over pairs i < j (of at most ``max_points`` points, evenly
-    spaced in x): the median heuristic for a Gaussian kernel's bandwidth."""
-    x = as_points(x)
-    if x.shape[0] < 2:
-        raise ValueError("the median heuristic needs at least two points.")
-    if x.shape[0] > max_points:
-        x = x[torch.linspace(0, x.shape[0] - 1, max_points).long()]
-    distances = squared_distances(x, x).sqrt()
-    upper = torch.triu_indices(x.shape[0], x.shape[0], offset=1)
-    median = float(distances[upper[0], upper[1]].median())
-    if median <= 0:
-        raise ValueError("the points coincide (median distance 0); give the bandwidth yourself.")
-    return median
-
-
 # --------------------------------------------------------------------------- uLSIF
 
 
@@ -294,8 +241,7 @@ def ulsif_weights(kernel_real: Tensor, kernel_fake: Tensor, regularisation: floa
     α̃ minimises ½ αᵀĤα − ĥᵀα + (λ/2) αᵀα, the LSIF loss of r = Kα plus a ridge,
     whose gradient Ĥα − ĥ + λα vanishes there. Solved in float64.
     """
-    if not (isinstance(regularisation, (int, float)) and regularisation >= 0):
-        raise ValueError(f"the regularisation λ must be a number >= 0, got {regularisation!r}.")
+    check_number(regularisation, "the regularisation λ", strict=False)
     if kernel_real.ndim != 2 or kernel_fake.ndim != 2 or kernel_real.shape[1] != kernel_fake.shape[1]:
         raise ValueError(f"kernel_real {tuple(kernel_real.shape)} and kernel_fake "
                          f"{tuple(kernel_fake.shape)} must be (n, b) with the same b basis functions.")
@@ -355,17 +301,16 @@ def fit_ulsif(real, fake, bandwidth: float | None = None, regularisation: float 
     real, fake = as_points(real, "real").double(), as_points(fake, "fake").double()
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"real and fake samples differ in dimension: {real.shape[1]} vs {fake.shape[1]}.")
-    if isinstance(n_centres, bool) or not isinstance(n_centres, int) or n_centres < 1:
-        raise ValueError(f"n_centres must be a positive integer, got {n_centres!r}.")
-    generator = torch.Generator().manual_seed(seed)
-    centres = real[torch.randperm(real.shape[0], generator=generator)[:n_centres]]
+    check_int(n_centres, "n_centres")
+    rng = torch.Generator().manual_seed(seed)
+    centres = real[torch.randperm(real.shape[0], generator=rng)[:n_centres]]
 
     validation = {}
     if bandwidth is None or regularisation is None:
         median = median_distance(torch.cat([real, fake]))
         bandwidths = [bandwidth] if bandwidth is not None else [median * s for s in (0.25, 0.5, 1.0, 2.0)]
         lambdas = [regularisation] if regularisation is not None else [1e-3, 1e-2, 1e-1, 1.0]
-        validation = _cross_validate(real, fake, centres, bandwidths, lambdas, clip, folds, generator)
+        validation = _cross_validate(real, fake, centres, bandwidths, lambdas, clip, folds, rng)
         bandwidth, regularisation = min(validation, key=validation.get)
 
     weights = ulsif_weights(gaussian_kernel_matrix(real, centres, bandwidth),
@@ -374,15 +319,14 @@ def fit_ulsif(real, fake, bandwidth: float | None = None, regularisation: float 
                        weights.clamp_min(0.0) if clip else weights, weights, clip, validation)
 
 
-def _cross_validate(real, fake, centres, bandwidths, lambdas, clip, folds, generator) -> dict:
+def _cross_validate(real, fake, centres, bandwidths, lambdas, clip, folds, rng) -> dict:
     """{(σ, λ): mean held-out LSIF loss over the folds} (the loss without its constant ½)."""
-    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
-        raise ValueError(f"folds must be an integer >= 2, got {folds!r}.")
+    check_int(folds, "folds", minimum=2)
     if min(real.shape[0], fake.shape[0]) < folds:
         raise ValueError(f"{folds}-fold cross-validation needs at least {folds} samples of each; "
                          "give bandwidth and regularisation yourself, or pass more samples.")
-    fold_real = torch.randperm(real.shape[0], generator=generator) % folds
-    fold_fake = torch.randperm(fake.shape[0], generator=generator) % folds
+    fold_real = torch.randperm(real.shape[0], generator=rng) % folds
+    fold_fake = torch.randperm(fake.shape[0], generator=rng) % folds
     scores = {}
     for bandwidth in bandwidths:
         kernel_real = gaussian_kernel_matrix(real, centres, bandwidth)
@@ -403,6 +347,5 @@ def _cross_validate(real, fake, centres, bandwidths, lambdas, clip, folds, gener
 __all__ = [
     "BregmanGenerator", "BREGMAN_GENERATORS", "get_bregman_generator", "bregman_loss",
     "bregman_divergence", "lsif_loss", "kliep_loss", "logistic_loss", "RATIO_LOSSES", "get_ratio_loss",
-    "fit_neural_ratio", "squared_distances", "gaussian_of_distances",
-    "gaussian_kernel_matrix", "median_distance", "ulsif_weights", "KernelRatio", "fit_ulsif",
+    "fit_neural_ratio", "ulsif_weights", "KernelRatio", "fit_ulsif",
 ]

@@ -1,17 +1,15 @@
-"""Watch a 2D GAN train: a frame drawer, a player, a lab and animation export.
+"""Draw one recorded frame of a 2D GAN run with plain matplotlib, and animations of them.
 
-In the spirit of GAN Lab (Kahng et al. 2018, poloclub/ganlab), but inside Jupyter:
+In the spirit of GAN Lab (Kahng et al. 2018, poloclub/ganlab): per run, the
+discriminator D_φ(x) as a heatmap, real samples x ~ p* (blue), fake samples
+G_θ(z) ~ q_θ (orange), the generator's manifold (the image of a grid of noise),
+the arrows −∇ₓ ℓ_G that push each fake, and below, the loss and metric curves
+with a cursor at the current step.
 
-- ``draw_frame(fig, histories, t, layers)`` draws recorded frame ``t`` of one or
-  more runs with plain matplotlib: per run, the discriminator D_φ(x) as a heatmap,
-  real samples x ~ p* (blue), fake samples G_θ(z) ~ q_θ (orange), the generator's
-  manifold (the image of a grid of noise), the gradient arrows −∇ₓ L_G that push
-  each fake, and below, the loss and metric curves with a cursor at the current step.
-- ``Player(histories)`` plays those frames with ipywidgets. Each frame is rendered
-  to PNG with Agg into an ``Image`` widget, so it needs no ipympl and the last
-  frame still shows in a static rendering of the notebook.
-- ``Lab()`` picks the data, loss and hyper-parameters, trains, shows the run live
-  and then hands it to a ``Player``.
+- ``layout = frame_axes(histories)`` makes a figure with one column per run;
+  ``draw_frame(layout, histories, t)`` draws recorded frame ``t`` into it (again
+  and again: the axes are reused) and ``render_png`` returns it as PNG bytes.
+- ``draw_panel(ax, history, index)`` draws only the 2D view, into axes of your own.
 - ``export_animation(histories, fmt="jshtml" | "gif")`` stores a short animation
   that plays without a kernel.
 
@@ -19,25 +17,22 @@ A History is read by duck typing; these attributes are all that is used::
 
     config (.loss, .lr_disc, .lr_gen, .n_disc, .n_gen; .gen_loss_name if it has one),
     steps (T,), real (n, 2),
-    fake (T, n, 2), fake_grad (T, n, 2), grid_x and grid_y (G, G) with 'xy' indexing,
-    disc (T, G, G), disc_is_probability, manifold (T, M, 2) or None, manifold_shape,
+    fake (T, n, 2), fake_push (T, n, 2), grid_x and grid_y (G, G) with 'xy' indexing,
+    disc (T, G, G), disc_is_probability, critic_up_to_constant,
+    manifold (T, M, 2) or None, manifold_shape,
     losses {"disc": (S,), "gen": (S,)}, metrics {name: (T,)}, wall_time
 
 Runs shown side by side must have recorded the same training steps, otherwise
-``ValueError``: the slider moves through recorded frames, and frame ``t`` must
-mean the same training step in every panel.
+``ValueError``: frame ``t`` must mean the same training step in every panel.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import math
 import numbers
-import time
 from typing import NamedTuple, Sequence
 
-import ipywidgets as widgets
 import matplotlib
 import numpy as np
 import torch
@@ -46,17 +41,11 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from gan_course.config import budget
-from gan_course.data import toy
-from gan_course.gan_losses import GAN_LOSSES
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR
-from gan_course.train import GANConfig, train
 
 LAYERS = ("heatmap", "manifold", "real", "fake", "gradients")  # also the drawing order
 DEFAULT_LAYERS = frozenset(LAYERS)
 MAX_ANIMATION_FRAMES = 30
-# Player images are shown pixel for pixel: at 90 dpi, 7-point labels are still readable.
-PLAYER_DPI = 90
 MAX_ARROWS = 64
 # A banded heatmap reads like contour lines of D and compresses far better in GIF and PNG.
 HEATMAP_LEVELS = 12
@@ -87,7 +76,7 @@ FAKE_TO_REAL = LinearSegmentedColormap.from_list(
 # Checking and labelling runs
 # ---------------------------------------------------------------------------
 
-def _as_list(histories) -> list:
+def as_history_list(histories) -> list:
     """One History or a sequence of them, as a non-empty list."""
     if isinstance(histories, (list, tuple)):
         histories = list(histories)
@@ -130,7 +119,8 @@ def run_label(history) -> str:
     return label
 
 
-def _labels_for(histories: Sequence, labels) -> list[str]:
+def labels_for(histories: Sequence, labels) -> list[str]:
+    """One label per run: ``labels`` as given (a string for a single run), or ``run_label``s."""
     if labels is None:
         return [run_label(history) for history in histories]
     labels = [labels] if isinstance(labels, str) else list(labels)
@@ -139,7 +129,7 @@ def _labels_for(histories: Sequence, labels) -> list[str]:
     return labels
 
 
-def _frame_index(history, t: int) -> int:
+def frame_index(history, t: int) -> int:
     """``t`` as an index into the recorded frames; negative counts from the end."""
     count = len(history.steps)
     if not -count <= t < count:
@@ -148,7 +138,7 @@ def _frame_index(history, t: int) -> int:
     return t % count
 
 
-def _layer_set(layers) -> frozenset:
+def layer_set(layers) -> frozenset:
     """Layers given as a set of names or a dict of name → bool, as a frozenset of names."""
     if isinstance(layers, dict):
         layers = [name for name, shown in layers.items() if shown]
@@ -176,30 +166,30 @@ def metric_rows(histories: Sequence) -> list[tuple[str, ...]]:
     return [row for row in rows if row]
 
 
-def figure_for(histories, dpi: int = 72) -> Figure:
-    """An empty figure sized for ``draw_frame``: one column per run.
+def _empty_figure(histories: Sequence, dpi: int) -> Figure:
+    """An empty figure sized for one column per run.
 
     A plain ``Figure`` rather than ``pyplot.figure``: pyplot would also display it
     in the notebook and keep it alive in its global list of figures.
     """
-    histories = _as_list(histories)
     height = 4.2 + 1.0 * len(metric_rows(histories))
     return Figure(figsize=(3.4 * len(histories), height), dpi=dpi)
 
 
 class FrameAxes(NamedTuple):
-    """The axes of a frame figure; made once by ``frame_axes``, reused for every frame."""
+    """A frame figure and its axes; made once by ``frame_axes``, reused for every frame."""
 
+    figure: Figure
     panels: list       # the 2D view of each run
     losses: list       # each run's loss curves
     metric_rows: list  # the metric names of each row of curves (see ``metric_rows``)
     metrics: list      # per run, per row: (left axes, right axes)
 
 
-def frame_axes(fig: Figure, histories) -> FrameAxes:
-    """Clear ``fig`` and lay it out as columns, one per run: 2D panel, losses, metrics."""
-    histories = _as_list(histories)
-    fig.clear()
+def frame_axes(histories, dpi: int = 72) -> FrameAxes:
+    """A new figure laid out as columns, one per run: 2D panel, losses, one row per metric pair."""
+    histories = as_history_list(histories)
+    fig = _empty_figure(histories, dpi)
     columns = range(len(histories))
     rows = metric_rows(histories)
     height_ratios = [3.4, 1] + [1] * len(rows)
@@ -217,7 +207,7 @@ def frame_axes(fig: Figure, histories) -> FrameAxes:
         metrics.append([(left, left.twinx()) for left in lefts])
     for axes in losses + [axes for run in metrics for pair in run for axes in pair]:
         _few_small_ticks(axes)
-    return FrameAxes(panels, losses, rows, metrics)
+    return FrameAxes(fig, panels, losses, rows, metrics)
 
 
 def _all_axes(layout: FrameAxes) -> list:
@@ -239,39 +229,35 @@ def _remove_drawings(axes) -> None:
         axes.legend_.remove()
 
 
-def draw_frame(axes_or_fig, histories, t: int, layers=DEFAULT_LAYERS, labels=None) -> None:
-    """Draw recorded frame ``t`` (an index into ``history.steps``) of each run.
+def _check_layout_fits(layout: FrameAxes, histories: Sequence) -> None:
+    """Raise ValueError unless ``layout`` has a column per run and the runs' metric rows."""
+    if len(layout.panels) != len(histories) or layout.metric_rows != metric_rows(histories):
+        raise ValueError(f"this layout was made for other runs: it has {len(layout.panels)} "
+                         f"columns and metric rows {layout.metric_rows}, for {len(histories)} "
+                         f"runs with metric rows {metric_rows(histories)}; make one with "
+                         "frame_axes(histories).")
 
-    ``axes_or_fig`` is one of
 
-    - a Figure: cleared and laid out with one column per run (2D panel, losses, metrics);
-    - a ``FrameAxes`` from ``frame_axes(fig, histories)``: the same, but the axes are
-      reused, which draws a frame about twice as fast (the player and animations);
-    - one Axes per run: each gets the 2D panel only, to place it in a figure of your own.
+def draw_frame(layout: FrameAxes, histories, t: int, layers=DEFAULT_LAYERS, labels=None) -> None:
+    """Draw recorded frame ``t`` (an index into ``history.steps``) of each run into ``layout``.
 
-    ``layers`` is a set of names, or a dict of name → bool, from ``LAYERS``.
+    ``layout`` comes from ``frame_axes(histories)``. Drawing into it again replaces
+    the previous frame, about twice as fast as laying out a new figure, which
+    matters for the player and animations. ``layers`` is a set of names, or a dict
+    of name → bool, from ``LAYERS``. To draw only the 2D view into axes of your
+    own, use ``draw_panel``.
     """
-    histories = _as_list(histories)
+    histories = as_history_list(histories)
     check_same_steps(histories)
-    layers = _layer_set(layers)
-    labels = _labels_for(histories, labels)
-    if isinstance(axes_or_fig, Figure):
-        layout = frame_axes(axes_or_fig, histories)
-    elif isinstance(axes_or_fig, FrameAxes):
-        layout = axes_or_fig
-        for axes in _all_axes(layout):
-            _remove_drawings(axes)
-    else:
-        panels = _as_list(axes_or_fig)
-        layout = FrameAxes(panels, losses=[], metric_rows=[], metrics=[[] for _ in panels])
-    if len(layout.panels) != len(histories):
-        raise ValueError(f"got {len(layout.panels)} axes for {len(histories)} runs; "
-                         "give one Axes per run, or a Figure.")
+    _check_layout_fits(layout, histories)
+    layers = layer_set(layers)
+    labels = labels_for(histories, labels)
+    for axes in _all_axes(layout):
+        _remove_drawings(axes)
     for column, history in enumerate(histories):
-        index = _frame_index(history, t)
+        index = frame_index(history, t)
         draw_panel(layout.panels[column], history, index, layers, labels[column])
-        if layout.losses:
-            draw_losses(layout.losses[column], history, index)
+        draw_losses(layout.losses[column], history, index)
         for names, (left, right) in zip(layout.metric_rows, layout.metrics[column]):
             draw_metric_row(left, right, history, index, names)
     if "real" in layers or "fake" in layers:
@@ -281,7 +267,7 @@ def draw_frame(axes_or_fig, histories, t: int, layers=DEFAULT_LAYERS, labels=Non
 
 def draw_panel(ax, history, index: int, layers=DEFAULT_LAYERS, label: str = "") -> None:
     """The 2D view of one run at recorded frame ``index``."""
-    layers = _layer_set(layers)
+    layers = layer_set(layers)
     if "heatmap" in layers:
         draw_heatmap(ax, history, index)
     if "manifold" in layers and history.manifold is not None:
@@ -322,11 +308,12 @@ def _grid_limits(history) -> tuple[tuple[float, float], tuple[float, float]]:
 def draw_heatmap(ax, history, index: int) -> None:
     """D_φ on the grid: probabilities centred at ½, raw critic values centred at 0.
 
-    A Wasserstein critic f is defined only up to a constant (E_p*[f] − E_q[f] does
-    not change when f shifts), so its frames are centred at their mean first.
+    A Wasserstein-type critic f is defined only up to an additive constant
+    (E_p*[f] − E_q[f] does not change when f shifts; ``history.critic_up_to_constant``),
+    so its frames are centred at their mean first: only differences in f mean anything.
     """
     values = history.disc[index]
-    if _loss_name(history.config.loss) == "wasserstein":
+    if history.critic_up_to_constant:
         values = values - values.mean()
     if history.disc_is_probability:
         norm = Normalize(vmin=0.0, vmax=1.0)
@@ -335,15 +322,19 @@ def draw_heatmap(ax, history, index: int) -> None:
         # symmetric range: the shape of the landscape is what matters.
         largest = max(float(values.abs().max()), 1e-8)
         norm = Normalize(vmin=-largest, vmax=largest)
-    (x_min, x_max), (y_min, y_max) = _grid_limits(history)
-    rows, columns = values.shape
-    # The grid holds pixel centres; the image's extent is their outer edges.
-    half_x = (x_max - x_min) / max(columns - 1, 1) / 2
-    half_y = (y_max - y_min) / max(rows - 1, 1) / 2
-    extent = (x_min - half_x, x_max + half_x, y_min - half_y, y_max + half_y)
-    ax.imshow(_as_array(values), origin="lower", extent=extent, norm=norm,
+    ax.imshow(_as_array(values), origin="lower", extent=_pixel_edges(history), norm=norm,
               cmap=FAKE_TO_REAL.resampled(HEATMAP_LEVELS), interpolation="bilinear",
               interpolation_stage="data", zorder=0)
+
+
+def _pixel_edges(history) -> tuple[float, float, float, float]:
+    """(left, right, bottom, top) of the heatmap: the grid holds pixel centres, the image
+    extends half a pixel beyond them."""
+    (x_min, x_max), (y_min, y_max) = _grid_limits(history)
+    rows, columns = history.disc.shape[-2:]
+    half_x = (x_max - x_min) / max(columns - 1, 1) / 2
+    half_y = (y_max - y_min) / max(rows - 1, 1) / 2
+    return (x_min - half_x, x_max + half_x, y_min - half_y, y_max + half_y)
 
 
 def draw_manifold(ax, history, index: int) -> None:
@@ -368,7 +359,7 @@ def arrow_scale(history) -> float:
     One factor per run (not per frame) so that arrows which shrink during
     training, as with the saturating minimax loss, are seen to shrink.
     """
-    lengths = history.fake_grad.norm(dim=-1).reshape(-1).float()
+    lengths = history.fake_push.norm(dim=-1).reshape(-1).float()
     typical = float(torch.quantile(lengths, 0.9)) if lengths.numel() else 0.0
     (x_min, x_max), _ = _grid_limits(history)
     return ARROW_FRACTION * (x_max - x_min) / typical if typical > 0 else 0.0
@@ -379,7 +370,7 @@ def draw_gradients(ax, history, index: int) -> None:
     count = history.fake.shape[1]
     chosen = torch.linspace(0, count - 1, min(MAX_ARROWS, count)).round().long()
     start = _as_array(history.fake[index, chosen])
-    push = _as_array(history.fake_grad[index, chosen] * arrow_scale(history))
+    push = _as_array(history.fake_push[index, chosen] * arrow_scale(history))
     ax.quiver(start[:, 0], start[:, 1], push[:, 0], push[:, 1], angles="xy",
               scale_units="xy", scale=1, width=0.005, headwidth=4, color="black",
               alpha=0.6, zorder=5)
@@ -457,260 +448,12 @@ def draw_metric_row(left_ax, right_ax, history, index: int, names: Sequence[str]
     _legend_above(left_ax, handles)
 
 
-def render_png(axes_or_fig, histories, t: int, layers=DEFAULT_LAYERS, labels=None) -> bytes:
-    """Draw frame ``t`` (see ``draw_frame``) and return the figure as PNG bytes, by Agg."""
-    draw_frame(axes_or_fig, histories, t, layers, labels)
-    fig = _figure_of(axes_or_fig)
+def render_png(layout: FrameAxes, histories, t: int, layers=DEFAULT_LAYERS, labels=None) -> bytes:
+    """Draw frame ``t`` into ``layout`` (see ``draw_frame``); return the figure as PNG bytes, by Agg."""
+    draw_frame(layout, histories, t, layers, labels)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi)
+    layout.figure.savefig(buffer, format="png", dpi=layout.figure.dpi)
     return buffer.getvalue()
-
-
-def _figure_of(axes_or_fig) -> Figure:
-    if isinstance(axes_or_fig, Figure):
-        return axes_or_fig
-    if isinstance(axes_or_fig, FrameAxes):
-        return axes_or_fig.panels[0].figure
-    return _as_list(axes_or_fig)[0].figure
-
-
-# ---------------------------------------------------------------------------
-# The player
-# ---------------------------------------------------------------------------
-
-class Player:
-    """Play recorded frames of one or several runs side by side.
-
-    >>> Player([history_minimax, history_non_saturating])   # last line of a cell
-
-    Controls: Play/Pause, a frame slider, the frames per second, and one checkbox
-    per layer. ``.widget`` is the ipywidgets container.
-    """
-
-    # Rendered frames are kept, so a second pass of Play is instant; a bound keeps
-    # memory small (a frame is a few tens of kB).
-    MAX_CACHED_FRAMES = 400
-
-    def __init__(self, histories, labels=None, layers=DEFAULT_LAYERS, fps: int = 5,
-                 dpi: int = PLAYER_DPI):
-        self.histories = _as_list(histories)
-        check_same_steps(self.histories)
-        self.labels = _labels_for(self.histories, labels)
-        if not 1 <= fps <= 30:
-            raise ValueError(f"fps must be between 1 and 30, got {fps}.")
-        self._layout = frame_axes(figure_for(self.histories, dpi), self.histories)
-        self._png_cache: dict = {}
-        layers = _layer_set(layers)
-        last = len(self.histories[0].steps) - 1
-
-        self.play = widgets.Play(value=0, min=0, max=last, step=1, interval=1000 // fps,
-                                 description="Play")
-        self.slider = widgets.IntSlider(value=0, min=0, max=last, description="frame",
-                                        readout=False, continuous_update=True)
-        # A Python-side link (not jslink) so the link also works without a browser.
-        widgets.link((self.play, "value"), (self.slider, "value"))
-        self.step_label = widgets.Label()
-        self.speed = widgets.IntSlider(value=fps, min=1, max=30, description="frames/s",
-                                       layout=widgets.Layout(width="220px"))
-        self.speed.observe(self._on_speed_change, names="value")
-        self.layer_boxes = {name: widgets.Checkbox(value=name in layers, description=name,
-                                                   indent=False,
-                                                   layout=widgets.Layout(width="auto"))
-                            for name in LAYERS}
-        for box in self.layer_boxes.values():
-            box.observe(self._redraw, names="value")
-        self.slider.observe(self._redraw, names="value")
-        self.image = widgets.Image(format="png")
-        self.widget = widgets.VBox([
-            widgets.HBox([self.play, self.slider, self.step_label, self.speed]),
-            widgets.HBox(list(self.layer_boxes.values())),
-            self.image,
-        ])
-        self._redraw()
-
-    @property
-    def layers(self) -> frozenset:
-        """The layers whose checkbox is ticked."""
-        return frozenset(name for name, box in self.layer_boxes.items() if box.value)
-
-    def frame_png(self, index: int, layers=None) -> bytes:
-        """Frame ``index`` as PNG bytes, with the ticked layers unless ``layers`` is given."""
-        layers = self.layers if layers is None else _layer_set(layers)
-        index = _frame_index(self.histories[0], index)
-        key = (index, layers)
-        if key not in self._png_cache:
-            if len(self._png_cache) >= self.MAX_CACHED_FRAMES:
-                self._png_cache.clear()
-            self._png_cache[key] = render_png(self._layout, self.histories, index, layers,
-                                              self.labels)
-        return self._png_cache[key]
-
-    def set_step(self, index: int) -> None:
-        """Move to recorded frame ``index`` (negative counts from the end); the image follows."""
-        self.slider.value = _frame_index(self.histories[0], index)
-
-    def show(self, index: int | None = None) -> None:
-        """Display the player, at frame ``index`` if given."""
-        from IPython.display import display
-
-        if index is not None:
-            self.set_step(index)
-        display(self)
-
-    def _redraw(self, change=None) -> None:
-        index = self.slider.value
-        self.image.value = self.frame_png(index)
-        steps = self.histories[0].steps
-        self.step_label.value = f"step {int(steps[index]):,} of {int(steps[-1]):,}"
-
-    def _on_speed_change(self, change) -> None:
-        self.play.interval = 1000 // change["new"]
-
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        # The live widget where a widget manager runs; otherwise (a static render,
-        # a notebook viewer) the current frame as a plain PNG.
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        steps = self.histories[0].steps
-        bundle["text/plain"] = (f"Player: {len(self.histories)} run(s), {len(steps)} frames, "
-                                f"steps 0 to {int(steps[-1]):,}")
-        return bundle
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self._repr_mimebundle_(), raw=True)
-
-
-# ---------------------------------------------------------------------------
-# The lab
-# ---------------------------------------------------------------------------
-
-# The lab's controls that become fields of the training config (GANConfig).
-CONFIG_FIELDS = ("loss", "lr_disc", "lr_gen", "n_disc", "n_gen", "noise_dim", "width", "depth",
-                 "seed")
-
-
-class Lab:
-    """Choose the data, the loss and the hyper-parameters, press Train, watch.
-
-    While training, the figure shows the latest recorded frame; afterwards a
-    ``Player`` for the run takes its place (also in ``lab.player``, the run in
-    ``lab.history``).
-
-    Training is one call ``train_fn(data, config, steps=steps, callback=callback,
-    progress=False)`` where ``config = config_class(**settings)`` and
-    ``callback(step, history_so_far)`` is called at each recorded step. They
-    default to ``gan_course.train.train`` and ``gan_course.train.GANConfig``;
-    tests pass stand-ins.
-    """
-
-    # Redraw the live figure at most this often: drawing costs about 0.1 s.
-    LIVE_REDRAW_SECONDS = 0.5
-
-    def __init__(self, train_fn=None, config_class=None, dpi: int = PLAYER_DPI):
-        self._train_fn = train_fn
-        self._config_class = config_class
-        self.dpi = dpi
-        self.history = None
-        self.player = None
-        self._last_live_draw = -math.inf
-        loss_names = list(GAN_LOSSES)
-        wide = {"style": {"description_width": "90px"}, "layout": widgets.Layout(width="320px")}
-        self.controls = {
-            "dataset": widgets.Dropdown(options=list(toy.NAMED), value="ring", description="data",
-                                        **wide),
-            "loss": widgets.Dropdown(
-                options=loss_names, description="loss", **wide,
-                value="non_saturating" if "non_saturating" in loss_names else loss_names[0]),
-            "lr_disc": widgets.FloatLogSlider(value=1e-3, base=10, min=-5, max=-1, step=0.1,
-                                              readout_format=".0e", description="lr D", **wide),
-            "lr_gen": widgets.FloatLogSlider(value=1e-3, base=10, min=-5, max=-1, step=0.1,
-                                             readout_format=".0e", description="lr G", **wide),
-            "n_disc": widgets.IntSlider(value=1, min=1, max=10, description="D steps", **wide),
-            "n_gen": widgets.IntSlider(value=1, min=1, max=5, description="G steps", **wide),
-            "noise_dim": widgets.IntSlider(value=2, min=1, max=16, description="noise dim",
-                                           **wide),
-            # 64 units in 2 hidden layers learn every toy data set here and train about
-            # 3 times faster than 128 x 3 on a CPU (benchmarks/RESULTS.md)
-            "width": widgets.IntSlider(value=64, min=8, max=256, step=8, description="width",
-                                       **wide),
-            "depth": widgets.IntSlider(value=2, min=1, max=4, description="hidden layers", **wide),
-            "steps": widgets.IntSlider(value=budget(full=2000, quick=200), min=100, max=20_000,
-                                       step=100, description="steps", **wide),
-            "seed": widgets.BoundedIntText(value=0, min=0, max=2**31 - 1, description="seed",
-                                           **wide),
-        }
-        self.train_button = widgets.Button(description="Train", button_style="primary",
-                                           icon="play")
-        self.train_button.on_click(self._on_train_clicked)
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress",
-                                            **wide)
-        self.status = widgets.Label(value="choose the settings and press Train")
-        self.live_image = widgets.Image(format="png")
-        self.view = widgets.VBox([self.live_image])
-        settings = widgets.VBox([*self.controls.values(), self.train_button, self.progress,
-                                 self.status])
-        self.widget = widgets.HBox([settings, self.view])
-
-    def config_settings(self) -> dict:
-        """The config fields as currently set in the controls."""
-        return {name: self.controls[name].value for name in CONFIG_FIELDS}
-
-    def train(self):
-        """Train with the current settings, show the run in a Player, return its History."""
-        train_fn = self._train_fn or train
-        config_class = self._config_class or GANConfig
-        config = config_class(**self.config_settings())
-        data = toy.named(self.controls["dataset"].value)
-        steps = self.controls["steps"].value
-
-        self.progress.max, self.progress.value = steps, 0
-        self.view.children = (self.live_image,)
-        self.status.value = f"training for {steps:,} steps…"
-        self._last_live_draw = -math.inf
-        self.train_button.disabled = True  # a second click would queue a second run
-        try:
-            # progress=False: the lab has its own bar, and a tqdm bar printed from a
-            # button's handler would land in the kernel log, not in the notebook.
-            history = train_fn(data, config, steps=steps, callback=self._on_record,
-                               progress=False)
-        finally:
-            self.train_button.disabled = False
-        self.progress.value = steps
-        self.history = history
-        self.player = Player([history], dpi=self.dpi)
-        self.player.set_step(-1)  # where the live figure left off
-        self.view.children = (self.player.widget,)
-        self.status.value = f"trained {steps:,} steps in {history.wall_time:.1f} s"
-        return history
-
-    def _on_train_clicked(self, button) -> None:
-        # An exception in a button handler vanishes into the kernel log, so say
-        # what went wrong next to the button instead.
-        try:
-            self.train()
-        except Exception as error:
-            self.status.value = f"training stopped: {error}"
-
-    def _on_record(self, step: int, history_so_far) -> None:
-        self.progress.value = min(int(step), self.progress.max)
-        now = time.perf_counter()
-        if now - self._last_live_draw >= self.LIVE_REDRAW_SECONDS:
-            self._last_live_draw = now
-            figure = figure_for([history_so_far], self.dpi)
-            self.live_image.value = render_png(figure, [history_so_far], -1)
-
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        # Shown where no widget manager runs (a static rendering of the notebook).
-        bundle["text/plain"] = "GAN lab: run this cell in Jupyter to train GANs interactively."
-        return bundle
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self._repr_mimebundle_(), raw=True)
 
 
 # ---------------------------------------------------------------------------
@@ -739,21 +482,25 @@ def export_animation(histories, path=None, fmt: str = "jshtml", frames=None, dpi
     """
     from matplotlib.animation import FuncAnimation, PillowWriter
 
-    histories = _as_list(histories)
+    histories = as_history_list(histories)
     check_same_steps(histories)
     if fmt not in ("jshtml", "gif"):
         raise ValueError(f"unknown format {fmt!r}; choose 'jshtml' or 'gif'.")
     if fmt == "gif" and path is None:
         raise ValueError("give path='name.gif' to write a GIF.")
-    fig = figure_for(histories, dpi)
-    layout = frame_axes(fig, histories)
+    layout = frame_axes(histories, dpi)
     indices = animation_frames(len(histories[0].steps), frames)
     animation = FuncAnimation(
-        fig, lambda index: draw_frame(layout, histories, index, layers, labels),
+        layout.figure, lambda index: draw_frame(layout, histories, index, layers, labels),
         frames=indices, interval=1000 / fps, repeat=True)
     if fmt == "gif":
         animation.save(str(path), writer=PillowWriter(fps=fps), dpi=dpi)
         return path
+    return _as_jshtml(animation, fps, path)
+
+
+def _as_jshtml(animation, fps: int, path=None):
+    """The animation as an ``IPython.display.HTML`` player, also written to ``path`` if given."""
     from IPython.display import HTML
 
     # JPEG frames are about half the size of PNG ones for these smooth heatmaps.
@@ -763,10 +510,3 @@ def export_animation(histories, path=None, fmt: str = "jshtml", frames=None, dpi
         with open(path, "w", encoding="utf-8") as file:
             file.write(html)
     return HTML(html)
-
-
-__all__ = [
-    "LAYERS", "DEFAULT_LAYERS", "draw_frame",
-    "draw_panel", "figure_for", "render_png", "run_label", "check_same_steps", "Player",
-    "Lab", "export_animation",
-]
