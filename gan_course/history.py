@@ -232,7 +232,8 @@ class HistoryRecorder:
                       else torch.stack([f["manifold"] for f in frames])),
             manifold_shape=self.manifold_shape,
             losses={name: values[:last_step] for name, values in self.losses.items()},
-            metrics={name: torch.tensor([f["metrics"][name] for f in frames]) for name in names},
+            metrics={name: torch.tensor([float(f["metrics"][name]) for f in frames])
+                     for name in names},
             wall_time=time.perf_counter() - self.start_time,
             generator=generator,
             discriminator=discriminator,

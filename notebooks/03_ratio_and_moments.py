@@ -457,9 +457,9 @@ record_every = ring_steps // gan_course.budget(full=25, quick=10)  # a record co
 networks = dict(width=64, depth=2, batch_size=256, seed=0)
 gmmn_loss = mmd.MMDLoss(bandwidths=(0.1, 0.5, 2.0), estimator="biased")
 gmmn = train_toy(ring, GANConfig(sample_loss=gmmn_loss, n_disc=0, lr_gen=1e-3, **networks), ring_steps,
-             record_every=record_every)
+                 record_every=record_every)
 gan = train_toy(ring, GANConfig(loss="non_saturating", lr_disc=1e-3, lr_gen=1e-3, **networks), ring_steps,
-            record_every=record_every)
+                record_every=record_every)
 labels = ["GMMN: minimises MMD² (witness)", "GAN: non-saturating (D)"]
 
 # %%

@@ -37,6 +37,8 @@
 # numbers; and a lab to explore on your own.
 
 # %%
+import inspect
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -48,7 +50,7 @@ from gan_course.models import mlp
 from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR, row_of_axes
 from gan_course.batched import train_batch
 from gan_course.toy_training import GANConfig
-from gan_course.train import generator_gradient_norm
+from gan_course.train import discriminator_step, generator_gradient_norm, generator_step, train
 from gan_course.widgets import Lab, Player, export_animation
 
 device = gan_course.setup(seed=0)
@@ -293,11 +295,73 @@ plt.show()
 # *grows* as the fakes are accepted, so nothing stops it, and it follows this ReLU
 # discriminator's ever-growing logit far out of the picture. The non-saturating generator stops
 # where its slope vanishes.
+
+# %% [markdown]
+# ## The training loop
 #
+# Both players now learn. Every GAN of the course, here and in the later lessons, trains with
+# one loop, `gan_course.train.train`. Each training step alternates
+#
+# $$n_D \text{ times: } \phi \leftarrow \phi - \eta_D\, \text{opt}\big(\nabla_\phi \mathcal{L}_D(\phi, \theta)\big),
+# \qquad n_G \text{ times: } \theta \leftarrow \theta - \eta_G\, \text{opt}\big(\nabla_\theta \mathcal{L}_G(\phi, \theta)\big),$$
+#
+# each player's update holding the other fixed, with $\mathcal{L}_D$ and $\mathcal{L}_G$ from a GAN
+# loss such as `non_saturating`. These are the two steps, as the package has them:
+
+# %%
+print(inspect.getsource(discriminator_step))
+print(inspect.getsource(generator_step))
+
+# %% [markdown]
+# The loop calls them in turn, `n_disc` and `n_gen` times per step, with batches from any object
+# that has `real()` and `noise()`, and calls a `hook(step, disc_loss, gen_loss)` after every step:
+# that is how the recordings below are made, and how you can log anything else. The networks
+# are plain `nn.Module`s and the optimisers `torch.optim`'s. One run by hand, on the ring of 8:
+
+# %%
+class RingBatches:
+    """Fresh batches x ~ p* (the ring) and z ~ N(0, I), from one seeded random stream."""
+
+    def __init__(self, batch_size: int, seed: int):
+        self.batch_size, self.rng = batch_size, torch.Generator().manual_seed(seed)
+
+    def real(self):
+        return ring.sample(self.batch_size, rng=self.rng)
+
+    def noise(self):
+        return torch.randn(self.batch_size, 2, generator=self.rng)
+
+
+generator, discriminator = mlp(2, 2, seed=0), mlp(2, 1, seed=1)
+losses = []
+by_hand_steps = gan_course.budget(full=3000, quick=200)
+train(generator, discriminator, RingBatches(256, seed=0), by_hand_steps, loss="non_saturating",
+      gen_optimizer=torch.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.999)),
+      disc_optimizer=torch.optim.Adam(discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999)),
+      hook=lambda step, disc_loss, gen_loss: losses.append((float(disc_loss), float(gen_loss))))
+
+with torch.no_grad():
+    samples = generator(torch.randn(2000, 2, generator=torch.Generator().manual_seed(9)))
+covered, high_quality = metrics.mode_coverage(samples, ring.modes, ring.mode_std)
+print(f"after {by_hand_steps} steps: {covered} of 8 modes covered, high-quality share "
+      f"{high_quality:.2f} (2,000 samples)")
+fig, (ax_losses, ax_samples) = row_of_axes(2, width=4.2)
+ax_losses.plot(torch.tensor(losses), lw=0.6, label=[r"$\mathcal{L}_D$", r"$\mathcal{L}_G$"])
+ax_losses.set(xlabel="step", title="the loss of each step's last updates")
+ax_losses.legend()
+ax_samples.scatter(*ring_sample.T, s=2, color=REAL_COLOUR, label="data")
+ax_samples.scatter(*samples[:1000].T, s=2, color=FAKE_COLOUR, label="G(z)")
+ax_samples.set(aspect="equal", title=f"samples after {by_hand_steps} steps")
+ax_samples.legend(markerscale=4)
+plt.show()
+
+# %% [markdown]
 # ## GANs on the ring of 8: mode collapse and mode hopping
 #
-# Now the full game, both players learning, with the training loop of the course
-# (`gan_course.train`). Five runs in one batched call: the non-saturating GAN with three seeds
+# Now five runs of the same loop, recorded for the player. `train_toy` builds a run from a
+# `GANConfig` (networks, Adam, batches, seed) and records it with a hook; `train_batch` trains
+# several configurations at once, as `train_toy` vectorised over runs (a test holds each run of a
+# batch to the run trained alone, to float32 rounding). Five runs in one batched call: the non-saturating GAN with three seeds
 # and the saturating one with the first seed, all with learning rates $10^{-3}$; and the
 # non-saturating GAN with a discriminator that learns 100 times faster than the generator
 # ($10^{-2}$ against $10^{-4}$). All have the same networks, Adam and batches of 256. Every recorded step stores the samples, the discriminator's

@@ -237,9 +237,10 @@ player
 # The snapshot run was recorded every 500 steps, too coarse to see its approach to the ring. So we
 # train the same four runs again for their first 3,000 steps, recorded every 50 steps, and follow the
 # NS-GAN. Recording does not change training, so this is the same run: the cell prints the largest
-# difference between the two at a step both recorded. (Trained alone instead of in its batch of four,
-# the NS-GAN would differ by rounding, and GAN training amplifies such differences: the paths are
-# chaotic, although their destination is much the same.)
+# difference between the two at a step both recorded. (`train_batch` is `train_toy` vectorised over
+# runs: a test holds each run of a batch to the same run trained alone, to float32 rounding after 20
+# steps. Over thousands of steps GAN training amplifies such rounding, so the NS-GAN trained alone
+# would follow another path, sample by sample, than in its batch of four.)
 
 # %%
 ns_gan = histories["NS-GAN"]

@@ -69,6 +69,7 @@ def test_history_contents(ring_history):
     assert all(bool(torch.isfinite(v).all()) for v in (h.fake, h.fake_push, h.disc, h.manifold))
     assert not torch.equal(h.fake[0], h.fake[-1])  # the generator moved
     metrics = h.metrics
+    assert all(values.dtype == torch.float32 for values in metrics.values())
     assert torch.all((0 <= metrics["modes_covered"]) & (metrics["modes_covered"] <= 8))
     assert torch.all((0 <= metrics["high_quality"]) & (metrics["high_quality"] <= 1))
     assert torch.all((0 <= metrics["js"]) & (metrics["js"] <= math.log(2)))
