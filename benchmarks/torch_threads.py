@@ -44,9 +44,9 @@ def median_times(real, fake) -> dict[int, float]:
 
 
 def main() -> int:
-    generator = torch.Generator().manual_seed(0)
-    real = toy.Gaussian(1.0, std=1.2).sample(5000, generator)
-    fake = toy.Gaussian(0.0, std=0.8).sample(5000, generator)
+    rng = torch.Generator().manual_seed(0)
+    real = toy.Gaussian(1.0, std=1.2).sample(5000, rng)
+    fake = toy.Gaussian(0.0, std=0.8).sample(5000, rng)
     time_fit(1, real, fake)  # warm up
     idle = median_times(real, fake)
     busy_loop = subprocess.Popen([sys.executable, "-c", "while True: pass"])

@@ -40,7 +40,13 @@ from tqdm.auto import tqdm
 from gan_course.gan_losses import GAN_LOSSES, GANLoss, get_gan_loss
 from gan_course.history import History, HistoryRecorder, record_steps_for
 from gan_course.models.toy import ACTIVATIONS, mlp
-from gan_course.toy_training import GANConfig, ToyBatches, check_toy_data, toy_networks
+from gan_course.toy_training import (
+    CHUNK_STEPS,
+    GANConfig,
+    ToyBatches,
+    check_toy_data,
+    toy_networks,
+)
 from gan_course.train import raise_if_diverged
 from gan_course.validation import check_int
 
@@ -73,42 +79,54 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
     generator = BatchedMLP.from_mlps([g for g, _ in networks])
     discriminator = BatchedMLP.from_mlps([d for _, d in networks])
     moment_matching = shared.sample_loss is not None
-    recorders = [
-        HistoryRecorder(data, partial(generator.run, k),
-                        None if moment_matching else partial(discriminator.run, k),
-                        get_gan_loss(c.gen_loss_name or c.loss), rngs[k], steps, c.noise_dim,
-                        record_every=record_every, n_show=n_show, grid_size=grid_size,
-                        extent=extent, config=c, sample_loss=c.sample_loss,
-                        disc_is_probability=c.disc_is_probability,
-                        critic_up_to_constant=c.critic_up_to_constant)
-        for k, c in enumerate(configs)]
-    batches = [ToyBatches(data, c, rng) for c, rng in zip(configs, rngs)]
+    recorders = []
+    for k, c in enumerate(configs):
+        # the runs share the data, so the first recorder's plotting grid and cell
+        # probabilities serve them all
+        shared_grid = {} if k == 0 else dict(extent=recorders[0].extent,
+                                             p_cells=recorders[0].p_cells)
+        recorders.append(HistoryRecorder(
+            data, partial(generator.run, k), None if moment_matching else partial(discriminator.run, k),
+            get_gan_loss(c.gen_loss_name or c.loss), rngs[k], steps, c.noise_dim,
+            record_every=record_every, n_show=n_show, grid_size=grid_size, config=c,
+            sample_loss=c.sample_loss, disc_is_probability=c.disc_is_probability,
+            critic_up_to_constant=c.critic_up_to_constant, **({"extent": extent} | shared_grid)))
+    batches = StackedBatches(data, configs, rngs)
     gen_optimizer = stacked_optimizer(configs, generator, "gen")
     disc_optimizer = stacked_optimizer(configs, discriminator, "disc")
-    disc_losses = [get_gan_loss(c.loss) for c in configs]
-    gen_losses = [get_gan_loss(c.gen_loss_name or c.loss) for c in configs]
+    disc_losses = PerRunLosses([get_gan_loss(c.loss) for c in configs], "discriminator")
+    gen_losses = PerRunLosses([get_gan_loss(c.gen_loss_name or c.loss) for c in configs],
+                              "generator")
     penalties = [c.penalty for c in configs]
     record_steps = set(record_steps_for(steps, record_every))
+
+    # every run's losses in one (K, steps) tensor; each recorder keeps a view of its row,
+    # so that one write per step records all K runs
+    losses = {"disc": torch.zeros(len(configs), steps), "gen": torch.zeros(len(configs), steps)}
+    for k, recorder in enumerate(recorders):
+        recorder.losses = {name: values[k] for name, values in losses.items()}
 
     disc_loss = gen_loss = torch.zeros(len(configs))
     for step in tqdm(range(1, steps + 1), disable=not progress,
                      desc=f"training {len(configs)} GANs"):
         for _ in range(shared.n_disc):
-            real, noise = _stacked(batches, "real"), _stacked(batches, "noise")
+            real, noise = batches.real(), batches.noise()
             disc_loss = discriminator_update(generator, discriminator, disc_optimizer,
                                              disc_losses, penalties, real, noise)
         for _ in range(shared.n_gen):
             if moment_matching:
-                real, noise = _stacked(batches, "real"), _stacked(batches, "noise")
+                real, noise = batches.real(), batches.noise()
                 gen_loss = moment_matching_update(generator, gen_optimizer, configs, real, noise)
             else:
                 gen_loss = generator_update(generator, discriminator, gen_optimizer, gen_losses,
-                                            _stacked(batches, "noise"))
+                                            batches.noise())
         _raise_if_a_run_diverged(step, disc_loss, gen_loss, configs)
-        for k, recorder in enumerate(recorders):
-            recorder(step, disc_loss[k], gen_loss[k])
-        if callback is not None and step in record_steps:
-            callback(step, [recorder.history(last_step=step) for recorder in recorders])
+        losses["disc"][:, step - 1], losses["gen"][:, step - 1] = disc_loss, gen_loss
+        if step in record_steps:
+            for recorder in recorders:
+                recorder.record(step)
+            if callback is not None:
+                callback(step, [recorder.history(last_step=step) for recorder in recorders])
 
     histories = [recorder.history(generator=generator.to_mlp(k),
                                   discriminator=None if moment_matching else discriminator.to_mlp(k))
@@ -118,9 +136,36 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
     return histories
 
 
-def _stacked(batches: list[ToyBatches], which: str) -> Tensor:
-    """(K, B, ·): every run's next real or noise batch."""
-    return torch.stack([getattr(run_batches, which)() for run_batches in batches])
+class StackedBatches:
+    """Every run's next data or noise batch, stacked: (K, B, ·) per call.
+
+    Run k's batches come from its own ``ToyBatches``, in the order ``train`` asks
+    for them. They are pulled and stacked ``CHUNK_STEPS`` steps at a time (one
+    refill of every run's ToyBatches) and handed out as views: stacking K small
+    tensors at every update made the batched step measurably slower.
+    """
+
+    def __init__(self, data, configs: list[GANConfig], rngs: list[torch.Generator]):
+        self.runs = [ToyBatches(data, c, rng) for c, rng in zip(configs, rngs)]
+        self.per_chunk = {"real": CHUNK_STEPS * configs[0].real_per_step,
+                          "noise": CHUNK_STEPS * configs[0].noise_per_step}
+        self.chunks: dict[str, Tensor] = {}
+        self.position = dict(self.per_chunk)  # empty: the first call pulls
+
+    def real(self) -> Tensor:
+        return self._next("real")
+
+    def noise(self) -> Tensor:
+        return self._next("noise")
+
+    def _next(self, which: str) -> Tensor:
+        if self.position[which] == self.per_chunk[which]:
+            self.chunks[which] = torch.stack([
+                torch.stack([getattr(run, which)() for _ in range(self.per_chunk[which])])
+                for run in self.runs])
+            self.position[which] = 0
+        self.position[which] += 1
+        return self.chunks[which][:, self.position[which] - 1]
 
 
 def _raise_if_a_run_diverged(step: int, disc_loss: Tensor, gen_loss: Tensor,
@@ -140,7 +185,7 @@ def _raise_if_a_run_diverged(step: int, disc_loss: Tensor, gen_loss: Tensor,
 
 
 def discriminator_update(generator: BatchedMLP, discriminator: BatchedMLP, optimizer,
-                         loss_fns: list[GANLoss], penalties: list, real: Tensor,
+                         losses: PerRunLosses, penalties: list, real: Tensor,
                          noise: Tensor) -> Tensor:
     """``discriminator_step`` for K runs: one update of every D_φk on Σ_k L_D^k; the (K,) losses."""
     with torch.no_grad():  # θ is fixed: no graph through G
@@ -148,7 +193,7 @@ def discriminator_update(generator: BatchedMLP, discriminator: BatchedMLP, optim
     # one pass over real and fake together: no layer of an MLP mixes samples
     logits = discriminator(torch.cat([real, fake], dim=1))
     logits_real, logits_fake = logits[:, :real.shape[1]], logits[:, real.shape[1]:]
-    per_run = per_run_losses(loss_fns, "discriminator", logits_real, logits_fake)
+    per_run = losses(logits_real, logits_fake)
     if any(penalty is not None for penalty in penalties):
         per_run = per_run + torch.stack([
             penalty(partial(discriminator.run, k), real[k], fake[k]) if penalty is not None
@@ -162,9 +207,9 @@ def discriminator_update(generator: BatchedMLP, discriminator: BatchedMLP, optim
 
 
 def generator_update(generator: BatchedMLP, discriminator: BatchedMLP, optimizer,
-                     loss_fns: list[GANLoss], noise: Tensor) -> Tensor:
+                     losses: PerRunLosses, noise: Tensor) -> Tensor:
     """``generator_step`` for K runs: one update of every G_θk on Σ_k L_G^k; the (K,) losses."""
-    per_run = per_run_losses(loss_fns, "generator", None, discriminator(generator(noise)))
+    per_run = losses(None, discriminator(generator(noise)))
     # gradients for θ only: D's weight gradients would be computed and thrown away
     optimizer.step(torch.autograd.grad(per_run.sum(), optimizer.params))
     return per_run.detach()
@@ -179,40 +224,43 @@ def moment_matching_update(generator: BatchedMLP, optimizer, configs: list[GANCo
     return per_run.detach()
 
 
-def per_run_losses(loss_fns: list[GANLoss], which: str, logits_real: Tensor | None,
-                   logits_fake: Tensor) -> Tensor:
-    """(K,): run k's ``loss_fns[k](logits_real[k], logits_fake[k]).<which>``.
+class PerRunLosses:
+    """(K,): run k's ``loss_fns[k](logits_real[k], logits_fake[k]).<which>``, as one function.
 
-    The runs that share a registered loss are evaluated in one torch.func.vmap
-    call (one call per loss instead of one per run); a loss of your own is called
-    run by run, since vmap cannot follow Python control flow on values.
+    The runs are grouped by loss once, before training. The runs that share a
+    registered loss are evaluated in one torch.func.vmap call (one call per loss
+    instead of one per run); a loss of your own is called run by run, since vmap
+    cannot follow Python control flow on values.
     """
-    groups: dict = {}
-    for run, loss_fn in enumerate(loss_fns):
-        groups.setdefault(loss_fn, []).append(run)
-    if len(groups) == 1:  # the usual case: every run shares one loss
-        return _group_losses(loss_fns[0], which, logits_real, logits_fake)
-    values, order = [], []
-    for loss_fn, runs in groups.items():
-        index = torch.tensor(runs)
-        real = None if logits_real is None else logits_real[index]
-        values.append(_group_losses(loss_fn, which, real, logits_fake[index]))
-        order += runs
-    # back from group order to run order
-    return torch.cat(values)[torch.argsort(torch.tensor(order))]
 
+    def __init__(self, loss_fns: list[GANLoss], which: str):
+        groups: dict = {}
+        for run, loss_fn in enumerate(loss_fns):
+            groups.setdefault(loss_fn, []).append(run)
+        self.groups = [(torch.tensor(runs), self._one_call(loss_fn, which))
+                       for loss_fn, runs in groups.items()]
+        # back from the groups' order to the runs' order
+        self.order = torch.argsort(torch.cat([runs for runs, _ in self.groups]))
 
-def _group_losses(loss_fn: GANLoss, which: str, logits_real: Tensor | None,
-                  logits_fake: Tensor) -> Tensor:
-    """(n,): ``loss_fn``'s ``which`` objective for each of n runs' logits."""
-    def one_run(real, fake):
-        return getattr(loss_fn(real, fake), which)
+    @staticmethod
+    def _one_call(loss_fn: GANLoss, which: str) -> Callable:
+        def one_run(real, fake):
+            return getattr(loss_fn(real, fake), which)
 
-    if loss_fn in GAN_LOSSES.values():
-        in_dims = (None if logits_real is None else 0, 0)
-        return torch.func.vmap(one_run, in_dims=in_dims)(logits_real, logits_fake)
-    return torch.stack([one_run(None if logits_real is None else logits_real[k], logits_fake[k])
-                        for k in range(len(logits_fake))])
+        if loss_fn in GAN_LOSSES.values():
+            return torch.func.vmap(one_run, in_dims=(None if which == "generator" else 0, 0))
+
+        def run_by_run(real, fake):
+            return torch.stack([one_run(None if real is None else real[k], fake[k])
+                                for k in range(len(fake))])
+        return run_by_run
+
+    def __call__(self, logits_real: Tensor | None, logits_fake: Tensor) -> Tensor:
+        if len(self.groups) == 1:  # the usual case: every run shares one loss
+            return self.groups[0][1](logits_real, logits_fake)
+        values = [losses(None if logits_real is None else logits_real[runs], logits_fake[runs])
+                  for runs, losses in self.groups]
+        return torch.cat(values)[self.order]
 
 
 # --------------------------------------------------------------------------- stacked networks

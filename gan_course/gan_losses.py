@@ -93,14 +93,16 @@ def non_saturating(logits_real: Tensor | None, logits_fake: Tensor) -> Loss:
     G_θ minimises -log D instead of log(1 - D):
         E_z[-log D(G(z))] = E_z[softplus(-l)]
     which has the same fixed point but strong gradients where D(G(z)) ≈ 0.
+    No label smoothing (TF-GAN's ``modified_discriminator_loss`` defaults to a
+    one-sided smoothing of 0.25, which changes the optimal discriminator).
     """
     _checked(logits_real, logits_fake)
     fake = F.softplus(logits_fake).mean()
-    generator = F.softplus(-logits_fake).mean()
+    gen_loss = F.softplus(-logits_fake).mean()
     if logits_real is None:
-        return Loss(discriminator=None, generator=generator, parts={"fake": fake})
+        return Loss(discriminator=None, generator=gen_loss, parts={"fake": fake})
     real = F.softplus(-logits_real).mean()
-    return Loss(discriminator=real + fake, generator=generator, parts={"real": real, "fake": fake})
+    return Loss(discriminator=real + fake, generator=gen_loss, parts={"real": real, "fake": fake})
 
 
 @gan_loss()
@@ -116,11 +118,11 @@ def least_squares(logits_real: Tensor | None, logits_fake: Tensor) -> Loss:
     """
     _checked(logits_real, logits_fake)
     fake = 0.5 * (logits_fake**2).mean()
-    generator = 0.5 * ((logits_fake - 1.0) ** 2).mean()
+    gen_loss = 0.5 * ((logits_fake - 1.0) ** 2).mean()
     if logits_real is None:
-        return Loss(discriminator=None, generator=generator, parts={"fake": fake})
+        return Loss(discriminator=None, generator=gen_loss, parts={"fake": fake})
     real = 0.5 * ((logits_real - 1.0) ** 2).mean()
-    return Loss(discriminator=real + fake, generator=generator, parts={"real": real, "fake": fake})
+    return Loss(discriminator=real + fake, generator=gen_loss, parts={"real": real, "fake": fake})
 
 
 @gan_loss()
@@ -134,11 +136,11 @@ def hinge(logits_real: Tensor | None, logits_fake: Tensor) -> Loss:
     """
     _checked(logits_real, logits_fake)
     fake = F.relu(1.0 + logits_fake).mean()
-    generator = -logits_fake.mean()
+    gen_loss = -logits_fake.mean()
     if logits_real is None:
-        return Loss(discriminator=None, generator=generator, parts={"fake": fake})
+        return Loss(discriminator=None, generator=gen_loss, parts={"fake": fake})
     real = F.relu(1.0 - logits_real).mean()
-    return Loss(discriminator=real + fake, generator=generator, parts={"real": real, "fake": fake})
+    return Loss(discriminator=real + fake, generator=gen_loss, parts={"real": real, "fake": fake})
 
 
 @gan_loss(critic_up_to_constant=True)
@@ -209,13 +211,13 @@ def f_gan_loss(divergence: str, generator_objective: str, logits_real: Tensor | 
     _checked(logits_real, logits_fake)
     fake = entry.fake_term(logits_fake).mean()  # E_q[f†(g_f(v))]
     if generator_objective == "bound":
-        generator = -fake
+        gen_loss = -fake
     else:
-        generator = -entry.critic(logits_fake).mean()  # −E_q[g_f(v)]
+        gen_loss = -entry.critic(logits_fake).mean()  # −E_q[g_f(v)]
     if logits_real is None:
-        return Loss(discriminator=None, generator=generator, parts={"fake": fake})
+        return Loss(discriminator=None, generator=gen_loss, parts={"fake": fake})
     real = entry.critic(logits_real).mean()  # E_p*[g_f(v)]
-    return Loss(discriminator=fake - real, generator=generator, parts={"real": real, "fake": fake})
+    return Loss(discriminator=fake - real, generator=gen_loss, parts={"real": real, "fake": fake})
 
 
 @gan_loss()

@@ -115,6 +115,8 @@ class HistoryRecorder:
         ``witness(real, fake, points)``, if any, is drawn instead of D_φ.
     disc_is_probability, critic_up_to_constant: how to show D_φ (see History).
     callback: called as callback(step, partial_history) after every record.
+    p_cells: the data's probabilities on the metric cells of ``extent``, when already
+        computed (runs on the same data share them; computing them takes a while).
     """
 
     def __init__(self, data, generator: nn.Module, discriminator: nn.Module | None,
@@ -122,7 +124,7 @@ class HistoryRecorder:
                  record_every: int | None = None, n_show: int = 512, grid_size: int = 60,
                  extent=None, config=None, sample_loss: Callable | None = None,
                  disc_is_probability: bool = False, critic_up_to_constant: bool = False,
-                 callback: Callable | None = None):
+                 callback: Callable | None = None, p_cells: Tensor | None = None):
         check_int(n_show, "n_show")
         check_int(grid_size, "grid_size", minimum=2)
         self.generator, self.discriminator = generator, discriminator
@@ -146,8 +148,9 @@ class HistoryRecorder:
         self.manifold_noise, self.manifold_shape = manifold_noise(noise_dim)
         self.modes = getattr(data, "modes", None) if hasattr(data, "mode_std") else None
         self.mode_std = getattr(data, "mode_std", None)
-        self.p_cells = (metrics.density_on_cells(data.log_prob, self.extent, metrics.METRIC_BINS)
-                        if metrics.has_density(data) else None)
+        if p_cells is None and metrics.has_density(data):
+            p_cells = metrics.density_on_cells(data.log_prob, self.extent, metrics.METRIC_BINS)
+        self.p_cells = p_cells
 
         self.losses = {"disc": torch.zeros(steps), "gen": torch.zeros(steps)}
         self.frames: list[dict] = []

@@ -85,7 +85,10 @@ def bernoulli(logits_real: Tensor, logits_fake: Tensor, prior: float = 0.5) -> L
 
 
 def brier(logits_real: Tensor, logits_fake: Tensor, prior: float = 0.5) -> Loss:
-    """Brier score, the squared error of the probability (it leads to LS-GAN).
+    """Brier score, the squared error of the probability.
+
+    (LSGAN, ``gan_losses.least_squares``, is a squared error too, but on the raw
+    output l, not on the probability σ(l).)
 
     L = π E_p*[(1 - D)²] + (1 - π) E_q[D²],  with 1 - D = σ(-l) computed directly.
     """

@@ -256,7 +256,8 @@ def exact_wasserstein(x, y) -> float:
 
     This is the distance between the two *samples*. As an estimate of W₁(p*, q_θ)
     it is biased upwards: two samples of the same distribution are at a distance
-    of order n^{-1/2} in 2D. Compare models with the same n.
+    of order √(log n / n) in 2D (Ajtai, Komlós and Tusnády 1984), which shrinks
+    slowly. Compare models with the same n.
     """
     # imported here: scipy.optimize takes half a second to import, and most users of
     # this module (the training loop) never need it
@@ -280,7 +281,8 @@ def fit_wasserstein_critic(real: Tensor, fake: Tensor, steps: int = 500, seed: i
         max_φ  E_real[f_φ(x)] − E_fake[f_φ(x̃)] − λ E_x̂[(‖∇f_φ(x̂)‖ − 1)²]
 
     with x̂ between paired real and fake points (``penalties.WGANGradientPenalty``,
-    Gulrajani et al. 2017). Adam with (β₁, β₂) = (0.5, 0.9) as in their paper;
+    Gulrajani et al. 2017). Adam with (β₁, β₂) = (0.5, 0.9) as in their code
+    (Algorithm 1 of the paper uses (0, 0.9));
     f_φ is ``models.mlp(2, 1, width, depth)`` seeded by ``seed``; minibatches of
     ``batch_size`` points of each sample, drawn with an ``rng`` seeded by ``seed``.
     """

@@ -40,7 +40,7 @@ from typing import Callable
 
 import torch
 
-from gan_course.validation import check_int, check_number, check_samples, from_registry
+from gan_course.validation import check_int, check_number, check_samples
 
 Tensor = torch.Tensor
 Discriminator = Callable[[Tensor], Tensor]
@@ -290,33 +290,8 @@ class ZeroCentredGradientPenalty(_RandomPenalty):
         return f"{name} λ={_number(self.weight)}"
 
 
-PENALTIES: dict[str, type] = {
-    "weight_clipping": WeightClipping,
-    "wgan_gp": WGANGradientPenalty,
-    "dragan": DRAGANPenalty,
-    "zero_centred": ZeroCentredGradientPenalty,
-}
-
-
-def get_penalty(name: str, **kwargs):
-    """A fresh penalty object by name, e.g. ``get_penalty("wgan_gp", weight=10.0, seed=1)``.
-
-    Names: weight_clipping, wgan_gp, dragan, zero_centred. The keyword arguments
-    go to the class (see each class for its parameters).
-    """
-    if not isinstance(name, str):
-        raise ValueError(f"give the penalty's name as a string, one of {', '.join(PENALTIES)}; "
-                         f"got {name!r}.")
-    penalty_class = from_registry(PENALTIES, name, "penalty")
-    try:
-        return penalty_class(**kwargs)
-    except TypeError as error:
-        raise ValueError(f"{name} got unexpected arguments {sorted(kwargs)}: {error}; see "
-                         f"help(gan_course.penalties.{penalty_class.__name__}).") from None
-
-
 __all__ = [
     "interpolates", "perturbed_real", "gradient_norms", "gradient_penalty", "zero_centred_penalty",
     "clip_parameters", "WeightClipping", "WGANGradientPenalty", "DRAGANPenalty",
-    "ZeroCentredGradientPenalty", "PENALTIES", "get_penalty",
+    "ZeroCentredGradientPenalty",
 ]

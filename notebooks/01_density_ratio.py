@@ -215,7 +215,7 @@ plt.show()
 # **Reading the table.** The four strictly proper rules recover $\log r$ to within the
 # tolerance in the bulk: their curves lie on the truth wherever the grey bands leave off.
 # The hinge classifier takes the same decisions: its sign agreement and its 0–1 error match the
-# others', close to the Bayes error. But its *values* are off by several times the tolerance.
+# others', close to the Bayes error. But its *values* are off by more than twice the tolerance.
 # It has learned where $r>1$, not how large $r$ is.
 #
 # The reason is the minimiser we saw above. For the hinge loss it is $l^\star = \operatorname{sign}(2\eta-1)$,
@@ -324,7 +324,8 @@ plt.show()
 #
 # - A classifier between real and simulated samples is a density-ratio estimator:
 #   $\log\hat r = l_\phi - \log\frac{\pi}{1-\pi}$.
-# - This holds for **strictly proper** scoring rules: Bernoulli (the original GAN), Brier (LS-GAN),
+# - This holds for **strictly proper** scoring rules: Bernoulli (the original GAN), Brier (the
+#   squared error of the probability; LSGAN's squared error is on the raw output instead),
 #   exponential, spherical. Hinge and 0–1 recover only the decision. The 0–1 loss also has no
 #   gradient.
 # - The estimate is trustworthy only where both distributions have samples.

@@ -93,10 +93,13 @@ device = gan_course.setup(seed=0)
 # | GAN | $2\,\mathrm{JS}(p^*\|q_\theta) - \log 4$ | $u\log u - (u+1)\log(u+1)$ | $-\log(1-e^t)$ | $-\log(1+e^{-v})$ | $t<0$ | $-\log 2$ |
 # | total variation | $\tfrac12\int\lvert p^*-q_\theta\rvert$ | $\tfrac12\lvert u-1\rvert$ | $t$ | $\tfrac12\tanh v$ | $\lvert t\rvert\le\tfrac12$ | $0$ |
 #
-# Two details of the paper's table: its Jensen–Shannon $f$ gives **twice** the usual JS (so it ranges over
+# Three details of the paper's table: its Jensen–Shannon $f$ gives **twice** the usual JS (so it ranges over
 # $[0, \log 4]$), and the GAN row is the same $f$ minus $(u+1)\log 2$, which gives the divergence that the
 # original GAN's discriminator bounds, $2\,\mathrm{JS} - \log 4 \le 0$. Every activation is increasing, so a
 # large $v$ always means "looks real". $f'(1)$ is the optimal critic's output where $p^* = q_\theta$.
+# And its Table 1 prints the Pearson and Neyman $\chi^2$ integrals swapped: with $f(u) = (u-1)^2$,
+# $D_f = \int q\,(p^*/q - 1)^2 = \int (p^* - q)^2/q$ is Pearson's, as in our table (the tests check every
+# row against closed forms).
 #
 # `gan_course.divergences.f_divergences` holds the table. We check each conjugate numerically: the largest
 # $t u - f(u)$ over a fine grid of $u \ge 0$ must equal $f^\dagger(t)$ (wherever the maximiser lies on the grid).

@@ -93,7 +93,7 @@ device = gan_course.setup(seed=0)
 #    f-divergence loss**, parametrised by the ratio instead of the critic. The gap in the bound is
 #    exactly $\mathrm{BR}_f(r^*\|r_\phi)$.
 #
-# Three classic choices of $f$ (`ratio_matching.BREGMAN_GENERATORS`). The losses take the model's
+# Three classic choices of $f$ (`ratio_matching.BREGMAN_FUNCTIONS`). The losses take the model's
 # **log ratio** $l = \log r_\phi$, like a classifier's logit, so that any network output is a valid
 # model and $r = e^l > 0$:
 #
@@ -136,17 +136,17 @@ normalised = {"lsif": ("½ χ²", 0.5 * chi2), "kliep": ("KL", kl), "logistic": 
 
 models = {"r = r*": true_ratio, "r = 1": torch.ones(4, dtype=torch.float64),
           "r = 2 r*": 2 * true_ratio, "r = (2, 1, 1, ½)": torch.tensor([2.0, 1.0, 1.0, 0.5], dtype=torch.float64)}
-for name, generator in rm.BREGMAN_GENERATORS.items():
+for name, function in rm.BREGMAN_FUNCTIONS.items():
     loss_fn = rm.RATIO_LOSSES[name]
-    f_divergence = float((q_table * generator.f(true_ratio)).sum())  # E_q[f(r*)]
-    f_of_one = float(generator.f(torch.tensor(1.0)))
+    f_divergence = float((q_table * function.f(true_ratio)).sum())  # E_q[f(r*)]
+    f_of_one = float(function.f(torch.tensor(1.0)))
     label, value = normalised[name]
     print(f"{name}: D_f = E_q[f(r*)] = {f_divergence:.6f} = {label} {value:.6f} + f(1) {f_of_one:+.6f}")
     print(f"  {'model':<18} {'L_f(r)':>10} {'L_f(r) + D_f':>14} {'BR_f(r*‖r) directly':>21}")
     for model_name, ratio in models.items():
         log_ratio = ratio.log()
         loss = float(loss_fn(log_ratio[real_points], log_ratio[fake_points]))
-        bregman = float(rm.bregman_divergence(generator, true_ratio[fake_points], ratio[fake_points]))
+        bregman = float(rm.bregman_divergence(function, true_ratio[fake_points], ratio[fake_points]))
         print(f"  {model_name:<18} {loss:>10.6f} {loss + f_divergence:>14.6f} {bregman:>21.6f}")
 
 # %% [markdown]
@@ -262,8 +262,8 @@ plt.show()
 x_fine = torch.linspace(-12.0, 12.0, 48_001, dtype=torch.float64).reshape(-1, 1)
 q_fine = q.log_prob(x_fine).double().exp()
 ratio_fine = toy.log_ratio(p_star, q, x_fine).double().exp()
-names = list(rm.BREGMAN_GENERATORS)
-divergences = {name: float(torch.trapezoid(q_fine * rm.BREGMAN_GENERATORS[name].f(ratio_fine),
+names = list(rm.BREGMAN_FUNCTIONS)
+divergences = {name: float(torch.trapezoid(q_fine * rm.BREGMAN_FUNCTIONS[name].f(ratio_fine),
                                            x_fine.flatten()))
                for name in names}
 
@@ -284,10 +284,10 @@ print(f"{'D_f (integral)':<17}" + "".join(f"{divergences[name]:>12.4f}{'':>12}" 
 
 # the standard error of −L̂_f(r*): L_f is a mean over q's samples minus a mean over p*'s
 for name in names:
-    generator_f = rm.BREGMAN_GENERATORS[name]
+    bregman = rm.BREGMAN_FUNCTIONS[name]
     ratio_q, ratio_p = true_fake.double(), true_real.double()
-    per_q = generator_f.derivative(ratio_q) * ratio_q - generator_f.f(ratio_q)
-    per_p = generator_f.derivative(ratio_p)
+    per_q = bregman.derivative(ratio_q) * ratio_q - bregman.f(ratio_q)
+    per_p = bregman.derivative(ratio_p)
     error = math.sqrt(per_q.var() / len(per_q) + per_p.var() / len(per_p))
     gap = divergences[name] + float(rm.RATIO_LOSSES[name](ratio_p.log(), ratio_q.log()))
     print(f"{name}: D_f − (−L̂_f(r*)) = {gap:+.4f}, {abs(gap) / error:.1f} standard errors of "
@@ -327,7 +327,8 @@ print(f"check of the integral: KL(p*‖q) in closed form {kl_closed_form:.4f}, D
 # - the **biased** V-statistic averages $k$ over *all* pairs, $i = j$ included. It is never negative,
 #   and its mean exceeds $\mathrm{MMD}^2$ by $\big(k(\mathbf{x},\mathbf{x}) - \mathbb{E}k(\mathbf{x},\mathbf{x}')\big)/m + \big(k(\mathbf{y},\mathbf{y}) - \mathbb{E}k(\mathbf{y},\mathbf{y}')\big)/n$;
 # - the **unbiased** U-statistic leaves out $i = j$ within each sample. Its mean is exactly
-#   $\mathrm{MMD}^2$, so it is negative about half the time when $p^* = q$.
+#   $\mathrm{MMD}^2$. When $p^* = q$ its distribution is skewed (mean $0$, median below $0$), so it
+#   is negative more often than not.
 #
 # Both on identical distributions, $p^* = q = \mathcal{N}(0, I_2)$, $m = n = 20$, $\sigma = 1$. There
 # $\mathbb{E}k(\mathbf{x}, \mathbf{x}') = \big(\sigma^2/(\sigma^2 + 2)\big)^{d/2} = \tfrac13$, so the predicted bias is
@@ -335,8 +336,8 @@ print(f"check of the integral: KL(p*‖q) in closed form {kl_closed_form:.4f}, D
 
 # %%
 repeats = gan_course.budget(full=1000, quick=200)
-draws = torch.Generator().manual_seed(1)
-x_draws, y_draws = torch.randn(repeats, 20, 2, generator=draws), torch.randn(repeats, 20, 2, generator=draws)
+rng = torch.Generator().manual_seed(1)
+x_draws, y_draws = torch.randn(repeats, 20, 2, generator=rng), torch.randn(repeats, 20, 2, generator=rng)
 estimates = {name: torch.stack([estimator(x_draws[r], y_draws[r], 1.0) for r in range(repeats)])
              for name, estimator in mmd.ESTIMATORS.items()}
 for name, values in estimates.items():
@@ -381,8 +382,8 @@ correlated = toy.Gaussian([0.0, 0.0], cov=[[1.0, 0.7], [0.7, 1.0]])
 
 
 def rejection_rate(p, q, n, seed):
-    draws = torch.Generator().manual_seed(seed)
-    rejections = [mmd.permutation_test(p.sample(n, draws), q.sample(n, draws), permutations=permutations,
+    rng = torch.Generator().manual_seed(seed)
+    rejections = [mmd.permutation_test(p.sample(n, rng), q.sample(n, rng), permutations=permutations,
                                        seed=seed + r).p_value <= 0.05 for r in range(test_repeats)]
     return sum(rejections) / test_repeats
 
@@ -411,8 +412,8 @@ print(f"{'all sizes':>12} {pooled:>29.3f} (standard error {level_error / math.sq
 # and positive (purple) along the other diagonal, where $p^*$ has more:
 
 # %%
-draws = torch.Generator().manual_seed(5)
-x_sample, y_sample = same.sample(500, draws), correlated.sample(500, draws)
+rng = torch.Generator().manual_seed(5)
+x_sample, y_sample = same.sample(500, rng), correlated.sample(500, rng)
 grid_x, grid_y, grid_points = grid_2d(-3.5, 3.5, 80)
 bandwidth = kernels.as_bandwidths(None, x_sample, y_sample)
 witness = mmd.witness(x_sample, y_sample, grid_points, bandwidth).reshape(grid_x.shape)

@@ -476,7 +476,10 @@ Lab()
 #   its gradient vanishes when the discriminator wins, which is the start of training. The
 #   non-saturating $-\log\mathcal{D}$ has slope $1-\mathcal{D}\approx 1$. The measured norms above
 #   differ by orders of magnitude.
-# - Adam's rescaling hides part of the difference, but not all of it.
+# - Adam's steps do not scale with the gradient's size, so with Adam the difference can vanish in
+#   practice: on the ring of 8 above, the saturating run ends much like the non-saturating one with
+#   the same seed (compare their rows of the table). The gradients differ by orders of magnitude;
+#   what the optimiser does with them is another matter.
 # - Even with the non-saturating loss, the generator can concentrate on a few modes and move
 #   between them (mode collapse and mode hopping). The discriminator only says where the fakes
 #   are *now* too many, not where data is missing.

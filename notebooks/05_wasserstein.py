@@ -206,9 +206,10 @@ plt.show()
 # JS rises as the overlap shrinks ($\mathrm{JS} = s \log 2$ for $s \le 1$) and then stays at
 # $\log 2$: a generator at shift 2 and one at shift 8 are equally bad to JS, and its gradient with
 # respect to $s$ is zero, so it gives the generator no direction. $W$ keeps growing like $s$. At
-# $s = 0$ the sample estimate is not $0$ but about $0.06$: two different samples of the same
-# distribution are a small distance apart (this bias shrinks like $n^{-1/2}$ in 2D). Compare
-# samples of equal size.
+# $s = 0$ the sample estimate is not $0$ (first row of the table): two different samples of the same
+# distribution are a small distance apart. This bias shrinks slowly: in 2D like
+# $\sqrt{\log n / n}$ (Ajtai, Komlós and Tusnády 1984), not like $n^{-1/2}$. Compare samples of equal
+# size.
 
 # %% [markdown]
 # ## Critics on disjoint supports: weight clipping against the gradient penalty
@@ -381,8 +382,9 @@ plt.show()
 
 # %% [markdown]
 # Read the table from the top. The training critic reads below the exact $W$ from the first
-# checkpoint on, and it drifts further down as training goes on, to about $0$ at the end, while
-# the samples are still a clear distance from the data. The training critic gets five updates per
+# checkpoint on, and in this run it drifts further down as training goes on, to far below $W$ at
+# the end, while the samples are still a clear distance from the data. (One run: how far it
+# drifts varies from run to run, but re-runs with other seeds also read below the exact $W$.) The training critic gets five updates per
 # generator update and chases a moving target: the generator climbs whatever slope the critic
 # offers, and the critic is never the supremum of the dual form. The independent critic, trained
 # to convergence against a generator that stands still, follows the exact $W$ much more closely.

@@ -415,14 +415,15 @@ else:
 # are of high quality) and then fail on $W_1$: they spread their mass unevenly over the modes or miss
 # one. Most penalised runs have not reached the ring yet: their high-quality share is below 50%,
 # for most of them near 0.
-# The snapshots tell the same story over 20,000 steps: the penalised runs arrive later, then end
-# with all 8 modes covered and a lower $W_1$ than NS-GAN, which drops a mode.
+# The snapshots, one seed per method, tell the same story over 20,000 steps: the penalised runs
+# arrive later. In those single runs they then end with all 8 modes covered and a lower $W_1$ than
+# NS-GAN, which drops a mode; one seed per method cannot tell whether that is the method or the seed.
 #
 # So on this data, with the budget a CPU allows, our numbers **do not confirm** that gradient
 # penalties make NS-GAN succeed more often. A penalty centred at slope 1 holds the discriminator's
 # slope near 1 (exercise 4 measures it), and here the penalised generators crossed the gap more
-# slowly. Whatever the penalties buy, the single long runs suggest that it comes later, as better
-# coverage. Fedus et al. trained for far longer, on more data sets and a broader grid. Testing
+# slowly. Whether they buy better coverage later, as the single long runs hint, would take many
+# long runs per method to say. Fedus et al. trained for far longer, on more data sets and a broader grid. Testing
 # their claim at that scale is a GPU job.
 #
 # ## Summary
@@ -435,7 +436,8 @@ else:
 # - Gradient penalties derived for WGAN can be bolted onto NS-GAN (GAN-GP, DRAGAN-NS). Whether they
 #   help is an empirical question, answered by counting successes over a sweep, with the number of
 #   runs and the success threshold stated. In our short CPU sweep they did not help NS-GAN succeed
-#   more often. In single long runs they ended with better mode coverage.
+#   more often. In single long runs (one seed each) they ended with better mode coverage, which
+#   one seed per method does not establish.
 #
 # Next: **exercises/08_many_paths_exercises.ipynb** has you implement weight clipping and both
 # penalties. Lesson 09 asks how to measure a generator at all: each metric, including the ones

@@ -4,7 +4,6 @@ import pytest
 import torch
 from torch import nn
 
-from gan_course import penalties
 from gan_course.batched import train_batch
 from gan_course.data import toy
 from gan_course.models.toy import mlp
@@ -13,7 +12,6 @@ from gan_course.penalties import (
     WeightClipping,
     WGANGradientPenalty,
     ZeroCentredGradientPenalty,
-    get_penalty,
     gradient_norms,
     gradient_penalty,
     interpolates,
@@ -226,21 +224,10 @@ def test_weight_clipping_bounds_every_weight_and_keeps_the_small_ones():
         assert torch.equal(new[~inside], 0.05 * old[~inside].sign())
 
 
-# --------------------------------------------------------------------------- registry and errors
-
-
-def test_get_penalty_builds_fresh_objects_by_name():
-    assert isinstance(get_penalty("wgan_gp", weight=5.0), WGANGradientPenalty)
-    assert get_penalty("weight_clipping", c=0.1).c == 0.1
-    assert get_penalty("dragan").noise_scale == 0.5
-    assert get_penalty("zero_centred", at="fake").at == "fake"
-    assert get_penalty("wgan_gp") is not get_penalty("wgan_gp")
-    assert set(penalties.PENALTIES) == {"weight_clipping", "wgan_gp", "dragan", "zero_centred"}
+# --------------------------------------------------------------------------- errors
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: get_penalty("gp"), "unknown penalty 'gp'; choose one of weight_clipping"),
-    (lambda: get_penalty("wgan_gp", c=0.1), "unexpected arguments"),
     (lambda: WeightClipping(c=0), "positive number"),
     (lambda: WGANGradientPenalty(weight=-1), "λ must be a number >= 0"),
     (lambda: DRAGANPenalty(noise_scale=0), "noise_scale must be a positive"),

@@ -130,7 +130,7 @@ def test_any_other_ratio_has_a_larger_loss(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_bregman_divergence_is_the_loss_plus_the_f_divergence(name):
     """BR_f(r*‖r) = L_f(r) + E_q[f(r*)] for any r, and both sides vanish at r = r*."""
-    f = rm.BREGMAN_GENERATORS[name].f
+    f = rm.BREGMAN_FUNCTIONS[name].f
     f_divergence = float((Q * f(TRUE_RATIO)).sum())
     rng = torch.Generator().manual_seed(2)
     for scale in (0.0, 0.5, 2.0):
@@ -150,7 +150,7 @@ def test_minimum_of_each_loss_is_minus_the_f_divergence_with_the_stated_constant
                 "logistic": 2 * exact["js"] - math.log(4)}  # f(1) = −2 log 2
     for name in NAMES:
         assert -loss_of_table(name, TRUE_LOG_RATIO).item() == pytest.approx(expected[name], abs=1e-12)
-        f_of_one = rm.BREGMAN_GENERATORS[name].f(torch.tensor(1.0, dtype=torch.float64)).item()
+        f_of_one = rm.BREGMAN_FUNCTIONS[name].f(torch.tensor(1.0, dtype=torch.float64)).item()
         normalised = {"lsif": 0.5 * exact["chi2"], "kliep": exact["kl"], "logistic": 2 * exact["js"]}
         assert expected[name] == pytest.approx(normalised[name] + f_of_one, abs=1e-12)
     # the hand values: χ² = ¼ (¼ + ¼ + 0 + 1) = 3/8, KL = ¼ log 2
@@ -158,9 +158,9 @@ def test_minimum_of_each_loss_is_minus_the_f_divergence_with_the_stated_constant
 
 
 def test_an_affine_part_of_f_shifts_loss_and_divergence_oppositely_and_leaves_bregman_unchanged():
-    base = rm.BREGMAN_GENERATORS["kliep"]
+    base = rm.BREGMAN_FUNCTIONS["kliep"]
     a, b = 0.7, -1.9
-    shifted = rm.BregmanGenerator("shifted", lambda t: base.f(t) + a * t + b,
+    shifted = rm.BregmanFunction("shifted", lambda t: base.f(t) + a * t + b,
                                   lambda t: base.derivative(t) + a, "KL − 1 + a + b")
     ratio = torch.tensor([0.3, 0.9, 1.4, 2.5], dtype=torch.float64)
     loss_base = rm.bregman_loss(base, ratio[REAL], ratio[FAKE]).item()

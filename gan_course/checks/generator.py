@@ -61,10 +61,10 @@ def check_slopes(slope_saturating, slope_non_saturating, r: float) -> None:
 def check_reparameterised_sample(function, hidden: bool = False) -> None:
     """``function(mean, log_std, noise)`` must return mean + exp(log_std)·noise, differentiably."""
     name = getattr(function, "__name__", "reparameterised_sample")
-    generator = torch.Generator().manual_seed(5 if hidden else 2)
+    rng = torch.Generator().manual_seed(5 if hidden else 2)
     mean = torch.tensor([1.0, -2.0], requires_grad=True)
     log_std = torch.tensor([0.0, -1.0], requires_grad=True)
-    noise = torch.randn(1000, 2, generator=generator)
+    noise = torch.randn(1000, 2, generator=rng)
     sample = call(function, name, mean, log_std, noise)
     if not torch.is_tensor(sample) or sample.shape != noise.shape:
         raise failed(f"`{name}` should return a tensor of the noise's shape {tuple(noise.shape)}, "

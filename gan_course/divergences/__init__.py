@@ -40,7 +40,7 @@ from gan_course.divergences.mmd import (  # noqa: E402, F401
     witness,
 )
 from gan_course.divergences.ratio_matching import (  # noqa: E402, F401
-    BREGMAN_GENERATORS,
+    BREGMAN_FUNCTIONS,
     RATIO_LOSSES,
     KernelRatio,
     bregman_divergence,

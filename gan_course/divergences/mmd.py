@@ -81,7 +81,8 @@ def mmd2_unbiased(x, y, bandwidths=None) -> Tensor:
                  − 2/(mn) Σ_{i,j} k(x_i, y_j)
 
     Its expectation is exactly MMD²(p*, q), so when p* = q it averages 0 and is
-    negative about half the time. Needs m, n ≥ 2.
+    negative more often than not (its null distribution is skewed: mean 0, median
+    below 0). Needs m, n ≥ 2.
     """
     x, y = _two_samples(x, y)
     bandwidths = as_bandwidths(bandwidths, x, y)

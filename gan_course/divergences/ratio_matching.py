@@ -58,7 +58,7 @@ from gan_course.validation import check_int, check_logits, check_number, from_re
 Tensor = torch.Tensor
 
 
-# --------------------------------------------------------------------------- the generators f
+# --------------------------------------------------------------------------- the convex functions f
 
 
 def _xlogx(t: Tensor) -> Tensor:
@@ -66,7 +66,7 @@ def _xlogx(t: Tensor) -> Tensor:
     return torch.xlogy(t, t)
 
 
-class BregmanGenerator(NamedTuple):
+class BregmanFunction(NamedTuple):
     """A convex f that defines a ratio-matching loss, with its derivative.
 
     f, derivative: functions of the ratio t (a tensor), elementwise.
@@ -79,14 +79,14 @@ class BregmanGenerator(NamedTuple):
     divergence: str
 
 
-BREGMAN_GENERATORS: dict[str, BregmanGenerator] = {
-    "lsif": BregmanGenerator(
+BREGMAN_FUNCTIONS: dict[str, BregmanFunction] = {
+    "lsif": BregmanFunction(
         "lsif", lambda t: 0.5 * (t - 1.0) ** 2, lambda t: t - 1.0,
         "½ χ²(p*‖q), the Pearson divergence"),
-    "kliep": BregmanGenerator(
+    "kliep": BregmanFunction(
         "kliep", lambda t: _xlogx(t) - t, lambda t: torch.log(t),
         "KL(p*‖q) − 1"),
-    "logistic": BregmanGenerator(
+    "logistic": BregmanFunction(
         "logistic", lambda t: _xlogx(t) - _xlogx(1.0 + t), lambda t: torch.log(t / (1.0 + t)),
         "2 JS(p*‖q) − log 4"),
 }
@@ -95,15 +95,15 @@ importance fitting, the KL importance estimation procedure, and logistic
 regression (the Bernoulli classifier of lesson 01)."""
 
 
-def get_bregman_generator(name: str | BregmanGenerator) -> BregmanGenerator:
-    """A generator by name ("lsif", "kliep", "logistic"), or the object itself."""
-    if isinstance(name, BregmanGenerator):
+def get_bregman_function(name: str | BregmanFunction) -> BregmanFunction:
+    """A convex f by name ("lsif", "kliep", "logistic"), or the object itself."""
+    if isinstance(name, BregmanFunction):
         return name
-    if name not in BREGMAN_GENERATORS:
-        raise ValueError(f"unknown Bregman generator {name!r}; choose one of "
-                         f"{', '.join(BREGMAN_GENERATORS)}, or build a BregmanGenerator(name, f, "
+    if name not in BREGMAN_FUNCTIONS:
+        raise ValueError(f"unknown Bregman function {name!r}; choose one of "
+                         f"{', '.join(BREGMAN_FUNCTIONS)}, or build a BregmanFunction(name, f, "
                          "derivative, divergence).")
-    return BREGMAN_GENERATORS[name]
+    return BREGMAN_FUNCTIONS[name]
 
 
 # --------------------------------------------------------------------------- checking inputs
@@ -117,7 +117,7 @@ def _pair(real, fake, what: str) -> tuple[Tensor, Tensor]:
 # --------------------------------------------------------------------------- the losses
 
 
-def bregman_loss(generator: str | BregmanGenerator, ratio_real: Tensor, ratio_fake: Tensor) -> Tensor:
+def bregman_loss(function: str | BregmanFunction, ratio_real: Tensor, ratio_fake: Tensor) -> Tensor:
     """The ratio-matching loss of a convex f, on ratio values (Sugiyama et al. 2012, eq. 4):
 
         L_f(r) = E_q[f'(r) r − f(r)] − E_p*[f'(r)]
@@ -128,25 +128,25 @@ def bregman_loss(generator: str | BregmanGenerator, ratio_real: Tensor, ratio_fa
     must lie in f's domain, e.g. r > 0 for "kliep"); the named losses below are
     the same numbers computed stably from log ratios.
     """
-    generator = get_bregman_generator(generator)
+    function = get_bregman_function(function)
     ratio_real, ratio_fake = _pair(ratio_real, ratio_fake, "ratio")
-    f, derivative = generator.f, generator.derivative
+    f, derivative = function.f, function.derivative
     return (derivative(ratio_fake) * ratio_fake - f(ratio_fake)).mean() - derivative(ratio_real).mean()
 
 
-def bregman_divergence(generator: str | BregmanGenerator, true_ratio_fake: Tensor,
+def bregman_divergence(function: str | BregmanFunction, true_ratio_fake: Tensor,
                        ratio_fake: Tensor) -> Tensor:
     """BR_f(r* ‖ r) = E_q[f(r*) − f(r) − f'(r) (r* − r)] from the true ratio at samples x ~ q.
 
     Needs the true ratio, so it serves to check ``bregman_loss``: on the same
     expectations, BR_f(r* ‖ r) = L_f(r) + E_q[f(r*)].
     """
-    generator = get_bregman_generator(generator)
+    function = get_bregman_function(function)
     true_ratio_fake, ratio_fake = _pair(true_ratio_fake, ratio_fake, "ratio")
     if true_ratio_fake.shape != ratio_fake.shape:
         raise ValueError(f"true_ratio_fake {tuple(true_ratio_fake.shape)} and ratio_fake "
                          f"{tuple(ratio_fake.shape)} must be the two ratios at the same samples of q.")
-    f, derivative = generator.f, generator.derivative
+    f, derivative = function.f, function.derivative
     return (f(true_ratio_fake) - f(ratio_fake)
             - derivative(ratio_fake) * (true_ratio_fake - ratio_fake)).mean()
 
@@ -198,7 +198,7 @@ RATIO_LOSSES: dict[str, RatioLoss] = {
     "kliep": kliep_loss,
     "logistic": logistic_loss,
 }
-"""The ratio-matching losses on log ratios, by the name of their generator f."""
+"""The ratio-matching losses on log ratios, by the name of their convex f."""
 
 
 def get_ratio_loss(loss: str | RatioLoss) -> RatioLoss:
@@ -345,7 +345,7 @@ def _cross_validate(real, fake, centres, bandwidths, lambdas, clip, folds, rng) 
 
 
 __all__ = [
-    "BregmanGenerator", "BREGMAN_GENERATORS", "get_bregman_generator", "bregman_loss",
+    "BregmanFunction", "BREGMAN_FUNCTIONS", "get_bregman_function", "bregman_loss",
     "bregman_divergence", "lsif_loss", "kliep_loss", "logistic_loss", "RATIO_LOSSES", "get_ratio_loss",
     "fit_neural_ratio", "ulsif_weights", "KernelRatio", "fit_ulsif",
 ]
