@@ -131,9 +131,9 @@ checks.check_bulk_error(bulk_error)
 
 # %% nbgrader={"grade": true, "grade_id": "check_your_ratio_estimator", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 p_star, q = toy.Gaussian(1.0, std=1.2), toy.Gaussian(0.0, std=0.8)
-generator = torch.Generator().manual_seed(0)
-real, fake = p_star.sample(4000, generator), q.sample(4000, generator)
-test = torch.cat([p_star.sample(10_000, generator), q.sample(10_000, generator)])
+rng = torch.Generator().manual_seed(0)
+real, fake = p_star.sample(4000, rng), q.sample(4000, rng)
+test = torch.cat([p_star.sample(10_000, rng), q.sample(10_000, rng)])
 true_log_ratio = toy.log_ratio(p_star, q, test)
 
 classifier = ratio.fit_ratio_classifier(real, fake, rule=bernoulli_loss,

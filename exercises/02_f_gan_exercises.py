@@ -131,8 +131,8 @@ checks.check_variational_bound(variational_bound)
 
 # %% nbgrader={"grade": true, "grade_id": "check_your_kl_estimate", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 p_star, q = toy.Gaussian(0.0, std=1.0), toy.Gaussian(1.0, std=1.5)
-generator = torch.Generator().manual_seed(0)
-real, fake = p_star.sample(10_000, generator), q.sample(10_000, generator)
+rng = torch.Generator().manual_seed(0)
+real, fake = p_star.sample(10_000, rng), q.sample(10_000, rng)
 
 
 def identity(v):
@@ -144,7 +144,7 @@ def negative_bound(logits_real, logits_fake, prior):  # the critic minimises min
 
 
 critic = ratio.fit_ratio_classifier(real, fake, rule=negative_bound, steps=gan_course.budget(full=1500, quick=300))
-fresh_real, fresh_fake = p_star.sample(100_000, generator), q.sample(100_000, generator)
+fresh_real, fresh_fake = p_star.sample(100_000, rng), q.sample(100_000, rng)
 your_estimate = variational_bound(identity, kl_conjugate, critic.logits(fresh_real), critic.logits(fresh_fake))
 exact_kl = fd.exact_divergence("kl", p_star, q)
 print(f"exact KL(p* || q) = {exact_kl:.4f}; your bound on fresh samples = {float(your_estimate):.4f}")

@@ -29,7 +29,7 @@ import torch
 import gan_course
 from gan_course import checks
 from gan_course.data import toy
-from gan_course.divergences import ratio_matching as rm
+from gan_course.divergences import kernels
 
 device = gan_course.setup(seed=0)
 
@@ -90,17 +90,17 @@ checks.check_ulsif_weights(ulsif_weights)
 
 # %% nbgrader={"grade": true, "grade_id": "check_your_ulsif_fit", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 p_star, q = toy.Gaussian(0.5, std=0.7), toy.Gaussian(0.0, std=1.0)
-generator = torch.Generator().manual_seed(0)
-real, fake = p_star.sample(1000, generator).double(), q.sample(1000, generator).double()
+rng = torch.Generator().manual_seed(0)
+real, fake = p_star.sample(1000, rng).double(), q.sample(1000, rng).double()
 centres = real[:100]
-kernel = lambda x: rm.gaussian_kernel_matrix(x, centres, 0.4)  # noqa: E731
+kernel = lambda x: kernels.gaussian_kernel_matrix(x, centres, 0.4)  # noqa: E731
 
 weights = ulsif_weights(kernel(real), kernel(fake), 0.1).clamp_min(0.0)
-test = q.sample(20_000, generator).double()
+test = q.sample(20_000, rng).double()
 estimate, truth = kernel(test) @ weights, toy.log_ratio(p_star, q, test).exp()
 print(f"mean |r̂ - r*| under q: {float((estimate - truth).abs().mean()):.3f}")
 
-held_out_real = p_star.sample(20_000, generator).double()
+held_out_real = p_star.sample(20_000, rng).double()
 your_loss = float(lsif_loss(torch.log(kernel(held_out_real) @ weights), torch.log(estimate)))
 best_loss = float(lsif_loss(toy.log_ratio(p_star, q, held_out_real), truth.log()))
 print(f"your LSIF loss on held-out samples: {your_loss:.4f}; the true ratio's: {best_loss:.4f}, "
@@ -154,10 +154,10 @@ checks.check_unbiased_mmd2(unbiased_mmd2)
 
 # %% nbgrader={"grade": true, "grade_id": "check_mean_near_zero", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 repeats = gan_course.budget(full=400, quick=100)
-generator = torch.Generator().manual_seed(1)
+rng = torch.Generator().manual_seed(1)
 values, biased = [], []
 for _ in range(repeats):
-    x, y = torch.randn(20, 2, generator=generator), torch.randn(20, 2, generator=generator)
+    x, y = torch.randn(20, 2, generator=rng), torch.randn(20, 2, generator=rng)
     values.append(float(unbiased_mmd2(x, y, 1.0)))
     biased.append(float((gaussian_kernel(x, x, 1.0).mean() + gaussian_kernel(y, y, 1.0).mean()
                          - 2 * gaussian_kernel(x, y, 1.0).mean())))

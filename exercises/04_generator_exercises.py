@@ -32,6 +32,7 @@ import torch.nn.functional as F
 import gan_course
 from gan_course import checks, ratio
 from gan_course.data import toy
+from gan_course.gan_losses import minimax, non_saturating
 from gan_course.models import mlp
 
 device = gan_course.setup(seed=0)
@@ -106,46 +107,54 @@ checks.check_reparameterised_sample(reparameterised_sample)
 # %% [markdown]
 # ## Task 5 · One generator step
 #
-# Write one update of the generator against a fixed discriminator: push the noise through the
-# generator, score the fakes with the discriminator, compute `loss_fn(logits_fake)`, and take one
-# step of `optimizer` (which holds the generator's parameters only). Return the loss. Do not
-# change the discriminator. Remember that PyTorch *accumulates* gradients.
+# Write one update of the generator with the discriminator held fixed, with the signature of the
+# course's training loop (`gan_course.train.generator_step`):
+#
+# $$\theta \leftarrow \theta - \eta \cdot \text{opt}\big(\nabla_\theta \mathcal{L}_G(\phi, \theta)\big).$$
+#
+# `loss` is a GAN loss from `gan_course.gan_losses` (for example `non_saturating`): it takes the
+# logits on real and on fake samples and returns a `Loss` whose `.generator` is $\mathcal{L}_G$. The
+# generator's objective depends on the fakes alone, so pass `None` for the real logits. Push the
+# noise through the generator, score the fakes with the discriminator, take one step of `optimizer`
+# (it holds the generator's parameters only), and return $\mathcal{L}_G$. Remember that PyTorch
+# *accumulates* gradients.
 
 # %% nbgrader={"grade": false, "grade_id": "generator_step", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def generator_step(generator, discriminator, optimizer, noise, loss_fn):
+def generator_step(generator, discriminator, optimizer, loss, noise):
     # YOUR CODE HERE
     raise NotImplementedError()
 
 
 # %% nbgrader={"grade": true, "grade_id": "check_generator_step", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-checks.check_generator_step(generator_step, non_saturating_generator_loss)
+checks.check_generator_step(generator_step)
 
 # %% [markdown]
 # ## Task 6 · Your step against a confident discriminator
 #
 # The cell below trains a discriminator to reject a fresh generator's samples (lesson 01's ratio
 # classifier), freezes it, and runs 200 of **your** generator steps with plain gradient descent,
-# once with each of your losses. Run it and read the numbers.
+# once with the saturating loss (`minimax`, whose generator objective is your Task 1) and once with
+# the non-saturating one (your Task 2). Run it and read the numbers.
 
 # %%
 ring = toy.ring_of_gaussians()
 start_generator = mlp(2, 2, width=64, depth=2, seed=0)
 noise = torch.randn(256, 2, generator=torch.Generator().manual_seed(1))
 discriminator = ratio.fit_ratio_classifier(
-    ring.sample(2000, generator=torch.Generator().manual_seed(2)),
+    ring.sample(2000, rng=torch.Generator().manual_seed(2)),
     start_generator(torch.randn(2000, 2, generator=torch.Generator().manual_seed(3))).detach(),
     "bernoulli", steps=gan_course.budget(full=1000, quick=300), seed=0).network.requires_grad_(False)
 
-for loss_fn in (saturating_generator_loss, non_saturating_generator_loss):
+for loss in (minimax, non_saturating):
     generator = mlp(2, 2, width=64, depth=2)
     generator.load_state_dict(start_generator.state_dict())
     optimizer = torch.optim.SGD(generator.parameters(), lr=0.05)
     for _ in range(200):
-        generator_step(generator, discriminator, optimizer, noise, loss_fn)
+        generator_step(generator, discriminator, optimizer, loss, noise)
     with torch.no_grad():
         fakes = generator(noise)
         d_fake = torch.sigmoid(discriminator(fakes)).mean()
-    print(f"{loss_fn.__name__:32s} mean D(G(z)) {d_fake:.1e}, mean distance from the origin "
+    print(f"{loss.__name__:16s} mean D(G(z)) {d_fake:.1e}, mean distance from the origin "
           f"{fakes.norm(dim=1).mean():.2f} (the ring has radius 2)")
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "explain_saturation", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}

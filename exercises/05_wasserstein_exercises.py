@@ -103,12 +103,12 @@ print(f"W(cloud, cloud + (0.3, 0.4)) = {float(exact_wasserstein(cloud, cloud + t
 # $$\hat{\mathbf{x}}_i = \epsilon_i \mathbf{x}_i + (1 - \epsilon_i)\tilde{\mathbf{x}}_i, \qquad \epsilon_i \sim U[0, 1],$$
 #
 # with **one** $\epsilon_i$ per pair (so that $\hat{\mathbf{x}}_i$ stays on the segment). Draw the
-# $\epsilon_i$ from the `generator` you are given (`torch.rand(..., generator=generator)`), never from
+# $\epsilon_i$ from the `rng` you are given (`torch.rand(..., generator=rng)`), never from
 # torch's global random state: that way each run of a batch of GANs has its own stream. `real` and
 # `fake` have shape $(B, 2)$; return the $(B, 2)$ points.
 
 # %% nbgrader={"grade": false, "grade_id": "interpolates", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def interpolates(real, fake, generator):
+def interpolates(real, fake, rng):
     # YOUR CODE HERE
     raise NotImplementedError()
 
@@ -127,9 +127,9 @@ checks.check_interpolates(interpolates)
 # %% nbgrader={"grade": true, "grade_id": "check_your_ranking", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 data = toy.DisjointRegions()
 n = 500
-generator = torch.Generator().manual_seed(1)
-heldout = data.sample(n, generator)
-perfect = data.sample(n, generator)
+rng = torch.Generator().manual_seed(1)
+heldout = data.sample(n, rng)
+perfect = data.sample(n, rng)
 one_square = perfect.clone()
 one_square[one_square[:, 0] < 0, 0] += 3.0  # every point of the left square moved to the right one
 centres = torch.where(perfect[:, :1] < 0, torch.tensor([-1.5, 0.0]), torch.tensor([1.5, 0.0]))

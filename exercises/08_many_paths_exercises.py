@@ -33,7 +33,8 @@ import torch
 import gan_course
 from gan_course import checks, metrics
 from gan_course.data import toy
-from gan_course.train import GANConfig, train_batch
+from gan_course.batched import train_batch
+from gan_course.toy_training import GANConfig
 
 device = gan_course.setup(seed=0)
 
@@ -133,10 +134,10 @@ class YourGradientPenalty:
 
     def __init__(self, weight=10.0, seed=0):
         self.weight = weight
-        self.generator = torch.Generator().manual_seed(seed)
+        self.rng = torch.Generator().manual_seed(seed)
 
     def __call__(self, discriminator, real, fake):
-        epsilon = torch.rand((real.shape[0], 1), generator=self.generator)
+        epsilon = torch.rand((real.shape[0], 1), generator=self.rng)
         return wgan_gp_penalty(discriminator, real, fake, epsilon, self.weight)
 
 

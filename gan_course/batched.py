@@ -79,18 +79,8 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
     generator = BatchedMLP.from_mlps([g for g, _ in networks])
     discriminator = BatchedMLP.from_mlps([d for _, d in networks])
     moment_matching = shared.sample_loss is not None
-    recorders = []
-    for k, c in enumerate(configs):
-        # the runs share the data, so the first recorder's plotting grid and cell
-        # probabilities serve them all
-        shared_grid = {} if k == 0 else dict(extent=recorders[0].extent,
-                                             p_cells=recorders[0].p_cells)
-        recorders.append(HistoryRecorder(
-            data, partial(generator.run, k), None if moment_matching else partial(discriminator.run, k),
-            get_gan_loss(c.gen_loss_name or c.loss), rngs[k], steps, c.noise_dim,
-            record_every=record_every, n_show=n_show, grid_size=grid_size, config=c,
-            sample_loss=c.sample_loss, disc_is_probability=c.disc_is_probability,
-            critic_up_to_constant=c.critic_up_to_constant, **({"extent": extent} | shared_grid)))
+    recorders = _recorders(data, configs, generator, None if moment_matching else discriminator,
+                           rngs, steps, record_every, n_show, grid_size, extent)
     batches = StackedBatches(data, configs, rngs)
     gen_optimizer = stacked_optimizer(configs, generator, "gen")
     disc_optimizer = stacked_optimizer(configs, discriminator, "disc")
@@ -105,7 +95,6 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
     losses = {"disc": torch.zeros(len(configs), steps), "gen": torch.zeros(len(configs), steps)}
     for k, recorder in enumerate(recorders):
         recorder.losses = {name: values[k] for name, values in losses.items()}
-
     disc_loss = gen_loss = torch.zeros(len(configs))
     for step in tqdm(range(1, steps + 1), disable=not progress,
                      desc=f"training {len(configs)} GANs"):
@@ -134,6 +123,27 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
     for history in histories:
         history.wall_time = time.perf_counter() - start
     return histories
+
+
+def _recorders(data, configs: list[GANConfig], generator: BatchedMLP,
+               discriminator: BatchedMLP | None, rngs, steps: int, record_every, n_show: int,
+               grid_size: int, extent) -> list[HistoryRecorder]:
+    """One HistoryRecorder per run, watching its slice of the stacks and drawing its display
+    samples from its own rng. The runs share the data, so they share one plotting grid and
+    its cell probabilities (the first recorder computes them)."""
+    recorders, p_cells = [], None
+    for k, config in enumerate(configs):
+        recorder = HistoryRecorder(
+            data, partial(generator.run, k),
+            None if discriminator is None else partial(discriminator.run, k),
+            get_gan_loss(config.gen_loss_name or config.loss), rngs[k], steps, config.noise_dim,
+            record_every=record_every, n_show=n_show, grid_size=grid_size, extent=extent,
+            config=config, sample_loss=config.sample_loss,
+            disc_is_probability=config.disc_is_probability,
+            critic_up_to_constant=config.critic_up_to_constant, p_cells=p_cells)
+        extent, p_cells = recorder.extent, recorder.p_cells
+        recorders.append(recorder)
+    return recorders
 
 
 class StackedBatches:

@@ -389,7 +389,7 @@ plt.show()
 # offers, and the critic is never the supremum of the dual form. The independent critic, trained
 # to convergence against a generator that stands still, follows the exact $W$ much more closely.
 # It stays a little below it, partly because the exact $W$ between two samples is itself biased
-# upwards (by about $0.1$ here: see the data's own row below), partly because a critic trained on
+# upwards (by about $0.14$ here: see the data's own row below), partly because a critic trained on
 # 250 points does not find the best 1-Lipschitz function. The clipped critic's estimates are about
 # a thousand times smaller than $W$, and their ratio to $W$ (the unknown factor $K$) is not even
 # constant, so their trend is only a rough guide.
