@@ -25,14 +25,6 @@ STEPS = 20
 TOLERANCE = dict(rtol=1e-3, atol=1e-3)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def assert_same_run(together, alone):
     assert torch.equal(together.real, alone.real)  # the same display draws
     for name in ("fake", "fake_push", "disc", "manifold"):

@@ -17,16 +17,6 @@ SMALL = dict(width=32, depth=2, batch_size=64)
 N_SHOW, GRID = 64, 15
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # The networks are small, so one thread loses nothing and is much steadier on a
-    # busy 2-core machine (see tests/test_ratio.py).
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def quick_train(config=None, steps=30, data=RING, **kwargs):
     kwargs = dict(dict(record_every=10, n_show=N_SHOW, grid_size=GRID, progress=False), **kwargs)
     return train_toy(data, config or GANConfig(**SMALL), steps, **kwargs)
