@@ -113,7 +113,7 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
         losses["disc"][:, step - 1], losses["gen"][:, step - 1] = disc_loss, gen_loss
         if step in record_steps:
             for recorder in recorders:
-                recorder.record(step)
+                recorder.record()
             if callback is not None:
                 callback(step, [recorder.history(last_step=step) for recorder in recorders])
 

@@ -154,19 +154,20 @@ class HistoryRecorder:
 
         self.losses = {"disc": torch.zeros(steps), "gen": torch.zeros(steps)}
         self.frames: list[dict] = []
-        self.record(0)
+        self.record()  # step 0: the untrained networks
 
     def __call__(self, step: int, disc_loss: Tensor, gen_loss: Tensor) -> None:
         """The training loop's hook: keep the step's losses; record if this step is due."""
         self.losses["disc"][step - 1] = disc_loss
         self.losses["gen"][step - 1] = gen_loss
         if step == self.record_steps[len(self.frames)]:
-            self.record(step)
+            self.record()
             if self.callback is not None:
                 self.callback(step, self.history(last_step=step))
 
     @torch.no_grad()
-    def record(self, step: int) -> None:
+    def record(self) -> None:
+        """Add one frame: the shown samples, D_φ on the grid, the pushes, the metrics."""
         fake = self.generator(self.noise_show)
         frame = {"fake": fake, "disc": self._disc_on_grid(fake), "metrics": {}}
         if self.manifold_noise is not None:
