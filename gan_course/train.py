@@ -8,7 +8,7 @@ f(x) (a critic). Each training step alternates
     n_gen  times:  θ ← θ − η_G · opt(∇_θ L_G(φ, θ))                    φ fixed
 
 with L_D and L_G from a GAN loss of ``gan_course.gan_losses`` and opt a
-``torch.optim`` optimiser (Adam for every GAN of the course).
+``torch.optim`` optimiser (Adam, for nearly every GAN of the course).
 
 The networks are plain ``nn.Module``s: the toy MLPs of lessons 02–08, conv nets
 for images, a flow as the generator. The data come from ``batches``, any object
