@@ -15,6 +15,8 @@ Both are measured for wide networks (width 128, depth 3), for the default ones
 that the lessons and the lab use (width 64, depth 2) and for small ones (width 32,
 depth 2), all with batches of 256. Repeats alternate between the contenders and
 the median is reported, so that other processes on the machine hit both alike.
+Freed memory is kept for reuse (``keep_freed_memory``), as ``gan_course.setup()``
+does in every lesson; ``--default-allocator`` measures with glibc's defaults.
 Writes the section "2D training loop" of benchmarks/RESULTS.md.
 """
 
@@ -33,6 +35,7 @@ from machine import cpu_name
 from machine import load_average as machine_load
 
 from gan_course.batched import train_batch
+from gan_course.config import keep_freed_memory
 from gan_course.data import toy
 from gan_course.gan_losses import non_saturating
 from gan_course.models.toy import mlp
@@ -168,12 +171,14 @@ def verdicts(rows: list[dict]) -> str:
             f"{listed(lambda r: r['ours'] / r['hand'] < 0.95)}.")
 
 
-def section(rows: list[dict], steps: int, batch_steps: int, repeats: int, load_before: str) -> str:
+def section(rows: list[dict], steps: int, batch_steps: int, repeats: int, load_before: str,
+            allocator: str) -> str:
     lines = [
         SECTION,
         "",
         f"Measured {date.today()} with `python benchmarks/train_speed.py` on "
         f"{machine(load_before)}.",
+        f"Memory allocator: {allocator}. "
         f"Data: ring of 8 Gaussians; batch 256; non-saturating loss; Adam. Median of {repeats} "
         "alternating repeats.",
         "",
@@ -233,12 +238,17 @@ def main() -> int:
     parser.add_argument("--batch-steps", type=int, default=200, help="steps per run in (b)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, nargs="+", default=[torch.get_num_threads()])
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc's malloc thresholds as they are")
     args = parser.parse_args()
+    allocator = "glibc's defaults" if args.default_allocator or not keep_freed_memory() \
+        else "freed memory kept (keep_freed_memory)"
     load_before = load_average()
     rows = []
     for threads in args.threads:
         rows += measure(threads, args.steps, args.batch_steps, args.repeats)
-    write_section(section(rows, args.steps, args.batch_steps, args.repeats, load_before))
+    write_section(section(rows, args.steps, args.batch_steps, args.repeats, load_before,
+                          allocator))
     print(f"wrote {RESULTS}")
     return 0
 

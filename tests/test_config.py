@@ -175,3 +175,19 @@ def test_setup_sets_matplotlib_defaults(only_cpu):
         mpl.rcParams["figure.dpi"] = 123
         config.setup(seed=0, verbose=False)
         assert mpl.rcParams["figure.dpi"] == 80
+
+
+def test_keep_freed_memory_is_accepted_by_glibc():
+    """glibc accepts both thresholds (mallopt returns 1); the effect on speed and page
+    faults is measured in benchmarks/engine_before_after.py, not asserted here."""
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc only")
+    assert config.keep_freed_memory() is True
+
+def test_keep_freed_memory_is_a_no_op_without_glibc(monkeypatch):
+    import platform
+
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
+    assert config.keep_freed_memory() is False
