@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 from gan_course.gan_losses import GAN_LOSSES, GANLoss, get_gan_loss
 from gan_course.history import History, HistoryRecorder, record_steps_for
 from gan_course.models.toy import ACTIVATIONS, mlp
+from gan_course.penalties import input_gradients
 from gan_course.toy_training import (
     CHUNK_STEPS,
     GANConfig,
@@ -205,15 +206,41 @@ def discriminator_update(generator: BatchedMLP, discriminator: BatchedMLP, optim
     logits_real, logits_fake = logits[:, :real.shape[1]], logits[:, real.shape[1]:]
     per_run = losses(logits_real, logits_fake)
     if any(penalty is not None for penalty in penalties):
-        per_run = per_run + torch.stack([
-            penalty(partial(discriminator.run, k), real[k], fake[k]) if penalty is not None
-            else real.new_zeros(()) for k, penalty in enumerate(penalties)])
+        per_run = per_run + penalty_terms(discriminator, penalties, real, fake)
     optimizer.step(torch.autograd.grad(per_run.sum(), optimizer.params))
     with torch.no_grad():  # weight clipping: each run's penalty projects its own slice
         for k, penalty in enumerate(penalties):
             if hasattr(penalty, "project"):
                 penalty.project([parameter[k] for parameter in discriminator.parameters()])
     return per_run.detach()
+
+
+def penalty_terms(discriminator: BatchedMLP, penalties: list, real: Tensor,
+                  fake: Tensor) -> Tensor:
+    """(K,): run k's penalty on its own D_φk; the gradient penalties in one pass.
+
+    Each run's penalty draws its own points x̂_k from its own rng, as it would
+    alone. Stacked, they go through the K critics in one forward pass, and one
+    backward pass gives every ∇ₓD_φk(x̂_k) (run k's output depends only on
+    x̂_k); each run's penalty then turns its own gradients into its term. Runs
+    without a penalty get 0; a penalty without ``points`` (weight clipping, or
+    one of your own) is called run by run.
+    """
+    terms = [real.new_zeros(()) for _ in penalties]
+    batched = [k for k, penalty in enumerate(penalties) if hasattr(penalty, "points")]
+    if batched:
+        # runs without a gradient penalty still pass through the stacked critic: their
+        # rows are computed and ignored, cheaper than a second, partial stack
+        points = real.clone()
+        for k in batched:
+            points[k] = penalties[k].points(real[k], fake[k])
+        gradients = input_gradients(discriminator, points)
+        for k in batched:
+            terms[k] = penalties[k].from_gradients(gradients[k])
+    for k, penalty in enumerate(penalties):
+        if penalty is not None and k not in batched:
+            terms[k] = penalty(partial(discriminator.run, k), real[k], fake[k])
+    return torch.stack(terms)
 
 
 def generator_update(generator: BatchedMLP, discriminator: BatchedMLP, optimizer,

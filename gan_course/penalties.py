@@ -29,7 +29,8 @@ from torch's global random state: each run of a batch (``train_batch``) then
 has its own stream and gives the same result as when it is trained alone. A
 penalty object's stream advances as it is used, so give each run a fresh object.
 
-The plain functions (``interpolates``, ``perturbed_real``, ``gradient_norms``,
+The plain functions (``interpolates``, ``perturbed_real``, ``input_gradients``,
+``gradient_norms``, ``unit_norm_penalty``, ``squared_norm_penalty``,
 ``gradient_penalty``, ``zero_centred_penalty``, ``clip_parameters``) are what
 the classes are made of; use them to compute a penalty by hand.
 """
@@ -101,21 +102,42 @@ def perturbed_real(real: Tensor, noise_scale: float = 0.5,
     return real + alpha * noise_scale * scale.detach() * noise
 
 
+def input_gradients(discriminator: Discriminator, points: Tensor) -> Tensor:
+    """∇ₓ D(x) at every sample, shaped like ``points``, differentiable with respect to D's weights.
+
+    The outputs are summed before differentiating; no layer of D mixes samples,
+    so the gradient of the sum at x_i is the gradient of D(x_i) alone. (For K
+    stacked networks, points of shape (K, B, d), the same argument gives each
+    network's own gradients in one pass: ``gan_course.batched`` relies on it.)
+    ``create_graph=True`` keeps the graph so that a penalty on these gradients
+    can itself be minimised over φ (a second-order gradient).
+    """
+    points = check_samples(points, "points").detach().requires_grad_(True)
+    (gradients,) = torch.autograd.grad(discriminator(points).sum(), points, create_graph=True)
+    return gradients
+
+
 def gradient_norms(discriminator: Discriminator, points: Tensor) -> Tensor:
     """‖∇ₓ D(x)‖₂ at every sample: (B,), differentiable with respect to D's weights.
 
     The norm runs over all of a sample's coordinates (all axes after the first),
     so an image's gradient is measured as one long vector.
-
-    The outputs are summed before differentiating; no layer of D mixes samples,
-    so the gradient of the sum at x_i is the gradient of D(x_i) alone.
-    ``create_graph=True`` keeps the graph so that a penalty on these norms
-    can itself be minimised over φ (a second-order gradient).
     """
-    points = check_samples(points, "points").detach().requires_grad_(True)
-    outputs = discriminator(points)
-    (gradients,) = torch.autograd.grad(outputs.sum(), points, create_graph=True)
-    return gradients.flatten(1).norm(dim=1)
+    return input_gradients(discriminator, points).flatten(1).norm(dim=1)
+
+
+def unit_norm_penalty(gradients: Tensor, one_sided: bool = False) -> Tensor:
+    """E[(‖g‖ − 1)²] (or E[max(0, ‖g‖ − 1)²]) over the samples' gradients g, (B, ...)."""
+    excess = gradients.flatten(1).norm(dim=1) - 1.0
+    if one_sided:
+        excess = excess.clamp(min=0.0)
+    return (excess**2).mean()
+
+
+def squared_norm_penalty(gradients: Tensor) -> Tensor:
+    """E[‖g‖²] over the samples' gradients g, (B, ...): no square root, so it stays
+    differentiable where g = 0."""
+    return (gradients**2).flatten(1).sum(dim=1).mean()
 
 
 def gradient_penalty(discriminator: Discriminator, points: Tensor, one_sided: bool = False) -> Tensor:
@@ -127,22 +149,16 @@ def gradient_penalty(discriminator: Discriminator, points: Tensor, one_sided: bo
     The two-sided form pushes the gradient norm to exactly 1; the one-sided form
     only forbids norms above 1, which is all that a 1-Lipschitz critic needs.
     """
-    excess = gradient_norms(discriminator, points) - 1.0
-    if one_sided:
-        excess = excess.clamp(min=0.0)
-    return (excess**2).mean()
+    return unit_norm_penalty(input_gradients(discriminator, points), one_sided)
 
 
 def zero_centred_penalty(discriminator: Discriminator, points: Tensor) -> Tensor:
     """E_x[‖∇D(x)‖²] at ``points`` (λ not included): zero only where D is flat.
 
     At real points this is R1 of Mescheder et al. (2018), who write it with a
-    factor ½ (γ/2 E_p*[‖∇D‖²]); our λ absorbs it. The squared norm is taken
-    directly (no square root), so it stays differentiable where ∇D = 0.
+    factor ½ (γ/2 E_p*[‖∇D‖²]); our λ absorbs it.
     """
-    points = check_samples(points, "points").detach().requires_grad_(True)
-    (gradients,) = torch.autograd.grad(discriminator(points).sum(), points, create_graph=True)
-    return (gradients**2).flatten(1).sum(dim=1).mean()
+    return squared_norm_penalty(input_gradients(discriminator, points))
 
 
 @torch.no_grad()
@@ -159,12 +175,24 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-class _RandomPenalty:
-    """A penalty that draws its random points from its own seeded ``rng``."""
+class _GradientPenalty:
+    """A penalty on ∇ₓD at points it draws from its own seeded ``rng``.
+
+    Each one says where it looks, ``points(real, fake)``, and what it makes of
+    the gradients there, ``from_gradients(gradients)``; calling it does both:
+
+        penalty(D, real, fake) = from_gradients(∇ₓD(x̂)),   x̂ = points(real, fake).
+
+    The split lets ``gan_course.batched`` take the gradients of K runs' critics
+    in one pass and still give each run its own points and its own λ.
+    """
 
     def __init__(self, seed: int):
         self.seed = check_int(seed, "seed", minimum=0)
         self.rng = torch.Generator().manual_seed(seed)
+
+    def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
+        return self.from_gradients(input_gradients(discriminator, self.points(real, fake)))
 
 
 class WeightClipping:
@@ -194,7 +222,7 @@ class WeightClipping:
         return f"weight clipping c={_number(self.c)}"
 
 
-class WGANGradientPenalty(_RandomPenalty):
+class WGANGradientPenalty(_GradientPenalty):
     """The WGAN-GP penalty (Gulrajani et al. 2017), added to the critic's loss:
 
         λ E_x̂[(‖∇D(x̂)‖ − 1)²],   x̂ = εx + (1 − ε)x̃,   ε ~ U[0, 1],
@@ -208,9 +236,11 @@ class WGANGradientPenalty(_RandomPenalty):
         self.weight = check_number(weight, "the penalty weight λ", strict=False)
         self.one_sided = bool(one_sided)
 
-    def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
-        points = interpolates(real, fake, self.rng)
-        return self.weight * gradient_penalty(discriminator, points, self.one_sided)
+    def points(self, real: Tensor, fake: Tensor) -> Tensor:
+        return interpolates(real, fake, self.rng)
+
+    def from_gradients(self, gradients: Tensor) -> Tensor:
+        return self.weight * unit_norm_penalty(gradients, self.one_sided)
 
     def __repr__(self) -> str:
         return (f"WGANGradientPenalty(weight={_number(self.weight)}, one_sided={self.one_sided}, "
@@ -220,7 +250,7 @@ class WGANGradientPenalty(_RandomPenalty):
         return f"WGAN-GP{' one-sided' if self.one_sided else ''} λ={_number(self.weight)}"
 
 
-class DRAGANPenalty(_RandomPenalty):
+class DRAGANPenalty(_GradientPenalty):
     """The DRAGAN penalty (Kodali et al. 2017), as in Fedus et al. (2018):
 
         λ E_x̂[(‖∇D(x̂)‖ − 1)²],   x̂ = x + α δ,   δ = noise_scale · σ ⊙ u,
@@ -241,9 +271,11 @@ class DRAGANPenalty(_RandomPenalty):
         self.one_sided = bool(one_sided)
         self.noise_scale = check_number(noise_scale, "noise_scale")
 
-    def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
-        points = perturbed_real(real, self.noise_scale, self.rng)
-        return self.weight * gradient_penalty(discriminator, points, self.one_sided)
+    def points(self, real: Tensor, fake: Tensor) -> Tensor:
+        return perturbed_real(real, self.noise_scale, self.rng)
+
+    def from_gradients(self, gradients: Tensor) -> Tensor:
+        return self.weight * unit_norm_penalty(gradients, self.one_sided)
 
     def __repr__(self) -> str:
         return (f"DRAGANPenalty(weight={_number(self.weight)}, noise_scale="
@@ -253,7 +285,7 @@ class DRAGANPenalty(_RandomPenalty):
         return f"DRAGAN{' one-sided' if self.one_sided else ''} λ={_number(self.weight)}"
 
 
-class ZeroCentredGradientPenalty(_RandomPenalty):
+class ZeroCentredGradientPenalty(_GradientPenalty):
     """A zero-centred gradient penalty, λ E_x[‖∇D(x)‖²], at one of three places:
 
     - ``at="real"``: x ~ p*, the R1 penalty of Mescheder et al. (2018), who prove
@@ -277,10 +309,13 @@ class ZeroCentredGradientPenalty(_RandomPenalty):
         self.weight = check_number(weight, "the penalty weight λ", strict=False)
         self.at = at
 
-    def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
-        points = {"real": lambda: real, "fake": lambda: fake,
-                  "interpolates": lambda: interpolates(real, fake, self.rng)}[self.at]()
-        return self.weight * zero_centred_penalty(discriminator, points)
+    def points(self, real: Tensor, fake: Tensor) -> Tensor:
+        if self.at == "interpolates":
+            return interpolates(real, fake, self.rng)
+        return real if self.at == "real" else fake
+
+    def from_gradients(self, gradients: Tensor) -> Tensor:
+        return self.weight * squared_norm_penalty(gradients)
 
     def __repr__(self) -> str:
         return f"ZeroCentredGradientPenalty(weight={_number(self.weight)}, at={self.at!r}, seed={self.seed})"
@@ -291,7 +326,8 @@ class ZeroCentredGradientPenalty(_RandomPenalty):
 
 
 __all__ = [
-    "interpolates", "perturbed_real", "gradient_norms", "gradient_penalty", "zero_centred_penalty",
+    "interpolates", "perturbed_real", "input_gradients", "gradient_norms", "unit_norm_penalty",
+    "squared_norm_penalty", "gradient_penalty", "zero_centred_penalty",
     "clip_parameters", "WeightClipping", "WGANGradientPenalty", "DRAGANPenalty",
     "ZeroCentredGradientPenalty",
 ]

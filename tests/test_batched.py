@@ -4,11 +4,16 @@ the stacked optimisers."""
 import pytest
 import torch
 
-from gan_course.batched import BatchedMLP, StackedAdam, train_batch
+from gan_course.batched import BatchedMLP, StackedAdam, penalty_terms, train_batch
 from gan_course.data import toy
 from gan_course.gan_losses import GAN_LOSSES, least_squares
 from gan_course.models.toy import mlp
-from gan_course.penalties import WeightClipping, WGANGradientPenalty
+from gan_course.penalties import (
+    DRAGANPenalty,
+    WeightClipping,
+    WGANGradientPenalty,
+    ZeroCentredGradientPenalty,
+)
 from gan_course.toy_training import CHUNK_STEPS, GANConfig, train_toy
 
 RING = toy.ring_of_gaussians()
@@ -183,3 +188,47 @@ def test_stacked_adam_updates_each_slice_as_torch_adam_updates_that_run():
     for k, network in enumerate(networks):
         for got, want in zip(batched.to_mlp(k).parameters(), network.parameters()):
             assert torch.allclose(got, want, atol=1e-6)
+
+
+def every_kind_of_penalty():
+    """One run per penalty the package has (a fresh object each call: same seeds, same
+    streams), plus a run without one and a penalty of your own."""
+    def your_own(discriminator, real, fake):
+        return discriminator(real).square().mean()
+
+    return [WGANGradientPenalty(10.0, seed=0), WGANGradientPenalty(3.0, one_sided=True, seed=1),
+            DRAGANPenalty(5.0, seed=2), ZeroCentredGradientPenalty(1.0, at="real", seed=3),
+            ZeroCentredGradientPenalty(2.0, at="fake", seed=4),
+            ZeroCentredGradientPenalty(4.0, at="interpolates", seed=5), None,
+            WeightClipping(0.01), your_own]
+
+
+def test_penalty_terms_of_k_runs_in_one_pass_equal_each_runs_own_penalty():
+    k = len(every_kind_of_penalty())
+    critics = [mlp(2, 1, 16, 2, seed=s) for s in range(k)]
+    stacked = BatchedMLP.from_mlps(critics)
+    rng = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(k, 32, 2, generator=rng), torch.randn(k, 32, 2, generator=rng)
+
+    together = penalty_terms(stacked, every_kind_of_penalty(), real, fake).detach()
+    alone = [float(penalty(critics[run], real[run], fake[run]).detach()) if penalty is not None else 0.0
+             for run, penalty in enumerate(every_kind_of_penalty())]
+    assert torch.allclose(together, torch.tensor(alone), rtol=1e-5, atol=1e-6)
+    assert together[6] == 0.0 and together[7] == 0.0  # no penalty; clipping adds no term
+
+
+def test_penalty_terms_give_each_run_its_own_weight_gradients():
+    """The batched penalty's gradient with respect to run k's weights is run k's alone."""
+    k = 3
+    critics = [mlp(2, 1, 16, 2, seed=s) for s in range(k)]
+    stacked = BatchedMLP.from_mlps(critics)
+    real, fake = torch.randn(k, 32, 2), torch.randn(k, 32, 2)
+    penalties = [WGANGradientPenalty(10.0, seed=s) for s in range(k)]
+    together = torch.autograd.grad(penalty_terms(stacked, penalties, real, fake).sum(),
+                                   list(stacked.weights))
+    for run in range(k):
+        alone = torch.autograd.grad(WGANGradientPenalty(10.0, seed=run)(critics[run], real[run],
+                                                                         fake[run]),
+                                    [m.weight for m in critics[run] if hasattr(m, "weight")])
+        for stacked_gradient, own in zip(together, alone):
+            assert torch.allclose(stacked_gradient[run].T, own, rtol=1e-4, atol=1e-6)
