@@ -50,11 +50,29 @@ def test_wrong_prior_weighting_is_caught_with_the_input_and_a_hint():
     assert "prior=0.8" in message and "Hint" in message
 
 
-def test_overflowing_implementation_fails_only_the_hidden_check():
-    checks.check_scoring_rule(naive_bernoulli, "bernoulli")
+def naive_log_sigmoid_bernoulli(logits_real, logits_fake, prior=0.5):
+    # what the task says not to write: 1 - σ(l) rounds to 0 for large l in float32
+    return (prior * -torch.log(torch.sigmoid(logits_real)).mean()
+            + (1 - prior) * -torch.log(1 - torch.sigmoid(logits_fake)).mean())
+
+
+@pytest.mark.parametrize("naive", [naive_bernoulli, naive_log_sigmoid_bernoulli])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_overflowing_implementations_fail_the_visible_and_the_hidden_check(naive, hidden):
     with pytest.raises(checks.CheckFailed) as failed:
-        checks.check_scoring_rule(naive_bernoulli, "bernoulli", hidden=True)
+        checks.check_scoring_rule(naive, "bernoulli", hidden=hidden)
     assert "overflow" in one_sentence(failed.value) and "softplus" in str(failed.value)
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda a, b, p: p * F.softplus(-a).sum() + (1 - p) * F.softplus(b).sum(),  # sums
+    lambda a, b, p: p * F.softplus(b).mean() + (1 - p) * F.softplus(-a).mean(),  # swapped
+    lambda a, b, p: (1 - p) * F.softplus(-a).mean() + p * F.softplus(b).mean(),  # prior swapped
+    lambda a, b, p: p * F.softplus(a).mean() + (1 - p) * F.softplus(-b).mean(),  # signs
+])
+def test_the_visible_check_catches_common_wrong_bernoulli_losses(wrong):
+    with pytest.raises(checks.CheckFailed):
+        checks.check_scoring_rule(wrong, "bernoulli")
 
 
 def test_blank_task_says_not_implemented_yet():
@@ -81,7 +99,7 @@ def test_log_ratio_check():
     checks.check_log_ratio_from_logits(losses.ratio_from_logits, hidden=True)
     with pytest.raises(checks.CheckFailed) as failed:
         checks.check_log_ratio_from_logits(lambda logits, prior: logits)
-    assert "log odds" in one_sentence(failed.value)
+    assert "prior odds" in one_sentence(failed.value)
 
 
 def test_bulk_error_check_recognises_averaging_over_everything():

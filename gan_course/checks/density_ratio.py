@@ -13,23 +13,35 @@ from gan_course.ratio import BULK_TOLERANCE, bulk_error
 Tensor = torch.Tensor
 
 
+# The visible cases catch the common wrong answers: swapped real and fake terms (the
+# cases are not symmetric), π on the wrong term (π = 0.8), sums instead of means (batches
+# of different sizes), and the log-loss formed naively: σ(100) rounds to 1 in float32, so
+# -log(1 - σ(100)) is inf, and so is log(1 + e^100), while the loss is finite (about 50).
 _VISIBLE_CASES = [
     (torch.tensor([0.0, 0.0]), torch.tensor([0.0, 0.0]), 0.5),
-    (torch.tensor([-2.0, 0.5, 1.5]), torch.tensor([-1.0, 0.5, 3.0]), 0.5),
+    (torch.tensor([-2.0, 0.5, 1.5]), torch.tensor([-1.0, 0.5, 3.0, 0.0]), 0.5),
     (torch.tensor([2.0, -0.5]), torch.tensor([1.0, -3.0]), 0.8),
+    (torch.tensor([-100.0, 3.0]), torch.tensor([100.0, -2.0]), 0.5),
 ]
+LARGE_LOGIT = 20.0  # beyond it, σ(l) is 1 or 0 to float32's precision
 _HIDDEN_CASES = [
     (torch.linspace(-4.0, 4.0, 9), torch.linspace(-3.0, 5.0, 7), 0.2),
     (torch.tensor([100.0, -100.0]), torch.tensor([-100.0, 100.0]), 0.5),
 ]
 
+# Hints point to the idea; the formula is the task's to find (Table 1 of the talk).
 _SCORING_RULE_HINTS = {
-    "bernoulli": "use -log σ(l) = softplus(-l) for real samples and -log(1-σ(l)) = softplus(l) "
-                 "for simulated ones, weighted by π and 1-π",
-    "brier": "use (1-D)² for real samples and D² for simulated ones, with D = σ(l) and 1-D = σ(-l)",
-    "hinge": "use max(0, 1-l) for real samples and max(0, 1+l) for simulated ones",
-    "exponential": "use e^{-l/2} for real samples and e^{l/2} for simulated ones",
-    "spherical": "use -αD for real samples and -α(1-D) for simulated ones, α = (D² + (1-D)²)^{-1/2}",
+    "bernoulli": "each term is minus the log of the probability D gives the sample's true class, "
+                 "averaged over that class's samples and weighted by its prior; write both logs "
+                 "as functions of l that never form σ(l) itself (look at what F.softplus computes)",
+    "brier": "the Brier score is the squared gap between the probability D gives a class and 1 "
+             "for samples of that class; 1 - σ(l) = σ(-l) avoids a cancellation",
+    "hinge": "the hinge loss is zero once a sample's logit is on its class's side of 0 by a "
+             "margin of 1, and grows linearly before",
+    "exponential": "the exponential loss is a boosting loss in the half-logit, each class "
+                   "pushed away from its side",
+    "spherical": "the spherical score rewards the probability of the true class relative to the "
+                 "length of the vector of both class probabilities",
 }
 
 
@@ -42,7 +54,9 @@ def check_scoring_rule(function, rule: str, hidden: bool = False) -> None:
         got = as_number(call(function, name, logits_real, logits_fake, prior), name)
         expected = float(reference(logits_real, logits_fake, prior).discriminator)
         if not close(got, expected):
-            where = "large logits (overflow?)" if logits_real.abs().max() > 50 else "these logits"
+            large = max(logits_real.abs().max(), logits_fake.abs().max()) > LARGE_LOGIT
+            where = ("large logits, where σ(l) rounds to 0 or 1 in float32 and its log overflows"
+                     if large else "these logits")
             raise failed(
                 f"`{name}` gives {got:.6g} but the {rule} loss is {expected:.6g} on {where}: "
                 f"logits_real={describe([logits_real])}, logits_fake={describe([logits_fake])}, "
@@ -64,8 +78,9 @@ def check_log_ratio_from_logits(function, hidden: bool = False) -> None:
         if not torch.allclose(got.float(), expected, atol=1e-5):
             raise failed(
                 f"`{name}` gives {describe([got])} but log r is {describe([expected])} for "
-                f"logits {describe([logits])} with prior π={prior}. Hint: the Bayes-optimal logit "
-                "is log r + log(π/(1-π)), so subtract the prior's log odds.")
+                f"logits {describe([logits])} with prior π={prior}. Hint: with class prior π the "
+                "Bayes-optimal classifier's odds are the ratio times the prior odds; undo the "
+                "second factor.")
     print(f"✓ `{name}` removes the prior's log odds correctly for π in {priors}.")
 
 
@@ -82,7 +97,8 @@ def check_bulk_error(function, hidden: bool = False) -> None:
             all_points = float((estimated - true).abs().mean())
             hint = ("you averaged over every point; keep only those with |log r| ≤ threshold"
                     if close(got, all_points) else
-                    "select the bulk with true.abs() <= threshold, then average |estimated - true| there")
+                    "the bulk is where the true log ratio is small in magnitude; average the "
+                    "absolute error over those points only")
             raise failed(f"`{name}` gives {got:.4g} but the bulk error is {expected:.4g} "
                           f"(threshold {threshold}). Hint: {hint}.")
     print(f"✓ `{name}` computes the error in the bulk correctly.")
