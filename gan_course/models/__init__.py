@@ -1,5 +1,6 @@
-"""Networks: small MLPs for toy data (``toy``)."""
+"""Networks: small MLPs for toy data (``toy``) and DCGAN-style conv nets (``dcgan``)."""
 
+from gan_course.models.dcgan import DCGANDiscriminator, DCGANEncoder, DCGANGenerator, dcgan_init
 from gan_course.models.toy import mlp
 
-__all__ = ["mlp"]
+__all__ = ["mlp", "DCGANGenerator", "DCGANDiscriminator", "DCGANEncoder", "dcgan_init"]
