@@ -14,7 +14,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb) $(wildcard solutions/*.ipynb)
 
-.PHONY: lab test exercises notebooks bench install lint clean
+.PHONY: lab test exercises course notebooks bench install lint clean
 
 # Reinstall only when the declared or pinned dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -33,6 +33,10 @@ lab: $(STAMP)
 test: $(STAMP)
 	GAN_COURSE_QUICK=1 $(BIN)/python -m pytest tests notebooks solutions \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider
+
+# An nbgrader course folder (course/) built from solutions/: see the README's instructor notes.
+course: $(STAMP)
+	$(BIN)/python -m gan_course.authoring course course
 
 # exercises/ is generated from solutions/ by nbgrader's preprocessors.
 exercises: $(STAMP)

@@ -2,12 +2,14 @@
 
     python -m gan_course.authoring execute notebooks/01_density_ratio.ipynb ...
     python -m gan_course.authoring exercises
+    python -m gan_course.authoring course [DIR]
 
 The percent-format ``.py`` twin is the source of a notebook. ``execute`` reads
 it, runs it in full mode (quick mode with ``--quick``) and stores the outputs in
 the ``.ipynb``. ``exercises`` turns each ``solutions/*.ipynb`` into
 ``exercises/*.ipynb`` (and its ``.py`` twin) with nbgrader's ``ClearSolutions``
 and ``ClearHiddenTests`` preprocessors, run through nbconvert, and no outputs.
+``course`` builds a ready nbgrader course folder from ``solutions/`` (``make course``).
 These need the ``dev`` extra (nbgrader, nbclient).
 """
 
@@ -69,6 +71,54 @@ def make_exercises(solutions_dir: Path = ROOT / "solutions",
     return written
 
 
+COURSE_ID = "understanding-gans"
+# nbgrader's default of 30 s per cell scores a correct answer 0 when a cell runs longer
+# (it happened in full mode). The longest solution cell runs for seconds on a 2-core
+# CPU (README, instructor notes); 600 s leaves room for a slow or busy grading machine.
+GRADING_CELL_TIMEOUT = 600
+
+NBGRADER_CONFIG = f"""\
+# nbgrader configuration of the Understanding GANs course, written by `make course`.
+# Run nbgrader from the course's environment (.venv/bin on PATH): nbgrader needs alembic
+# from it, and the notebooks run on its kernel "{KERNEL_NAME}".
+c = get_config()  # noqa: F821 (nbgrader defines it)
+c.CourseDirectory.course_id = "{COURSE_ID}"
+c.Execute.kernel_name = "{KERNEL_NAME}"
+c.Execute.timeout = {GRADING_CELL_TIMEOUT}  # seconds per cell
+"""
+
+
+def assignment_name(solution_path: Path) -> str:
+    """``solutions/01_density_ratio_exercises.ipynb`` → ``01_density_ratio``."""
+    return solution_path.stem.removesuffix("_exercises")
+
+
+def make_course(course_dir: Path, solutions_dir: Path = ROOT / "solutions") -> list[Path]:
+    """An nbgrader course folder: ``nbgrader_config.py`` and ``source/<assignment>/``.
+
+    Each assignment's source is its solution notebook without the jupytext pairing
+    metadata (with it, JupyterLab writes a .py twin next to the source, and
+    ``generate_assignment`` would copy that twin, answers and hidden tests, into
+    ``release/``) and without outputs. Returns the source notebooks written.
+    """
+    course_dir = Path(course_dir)
+    course_dir.mkdir(parents=True, exist_ok=True)
+    (course_dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    written = []
+    for solution_path in sorted(Path(solutions_dir).glob("*.ipynb")):
+        notebook = nbformat.read(solution_path, as_version=4)
+        notebook.metadata.pop("jupytext", None)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        folder = course_dir / "source" / assignment_name(solution_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / solution_path.name
+        nbformat.write(notebook, target)
+        written.append(target)
+    return written
+
+
 def notebook_client(notebook: nbformat.NotebookNode, directory: Path, timeout: int = 1800):
     """An nbclient client whose kernel talks over Unix sockets in a private folder.
 
@@ -112,8 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--quick", action="store_true",
                      help="quick mode (for a fast look; commit full-mode outputs)")
     commands.add_parser("exercises", help="regenerate exercises/ from solutions/")
+    course = commands.add_parser("course", help="build an nbgrader course folder from solutions/")
+    course.add_argument("directory", nargs="?", type=Path, default=ROOT / "course")
     args = parser.parse_args(argv)
-    if args.command == "exercises":
+    if args.command == "course":
+        for path in make_course(args.directory):
+            print(f"wrote {path}")
+        print(f"wrote {args.directory / 'nbgrader_config.py'}; next: cd {args.directory} && "
+              "nbgrader generate_assignment 01_density_ratio")
+    elif args.command == "exercises":
         for path in make_exercises():
             print(f"wrote {path.relative_to(ROOT)} and its .py twin")
     else:
