@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -141,9 +142,41 @@ def run_notebook(path: Path, quick: bool = False) -> tuple[nbformat.NotebookNode
     path = Path(path)
     notebook = jupytext.read(twin_of(path)) if twin_of(path).exists() else nbformat.read(path, as_version=4)
     os.environ["GAN_COURSE_QUICK"] = "1" if quick else "0"  # the kernel inherits it
+    os.environ["GAN_COURSE_PROGRESS"] = "final"  # finished bars as text, not widgets at 0%
     started = time.perf_counter()
     notebook_client(notebook, path.parent).execute()
-    return notebook, time.perf_counter() - started
+    return keep_static_outputs(notebook), time.perf_counter() - started
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def keep_static_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Keep only outputs that show without a kernel, a script or a network.
+
+    A stored widget view is a reference to a widget that no longer exists: JupyterLab
+    shows its text instead, and nbconvert's HTML prefers it to the image beside it
+    and then needs a script from a CDN. So the view is dropped and what the output
+    holds besides it is kept: the player's current frame as an image, the lab's
+    sentence saying how to use it. A widget with nothing else to show than
+    ipywidgets' own text (``interactive(children=(IntSlider(...``, the welcome
+    notebook's slider) is not stored. No widget state is saved.
+    """
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                del data[WIDGET_VIEW]
+                text = "".join(data.get("text/plain", ""))
+                if set(data) <= {"text/plain"} and re.match(r"\w+\(\w+=", text):
+                    continue
+            kept.append(output)
+        cell.outputs = kept
+    notebook.metadata.pop("widgets", None)
+    return notebook
 
 
 def execute_notebook(path: Path, quick: bool = False) -> float:

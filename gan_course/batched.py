@@ -35,8 +35,8 @@ from typing import Callable
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
+from gan_course.config import progress_bar
 from gan_course.gan_losses import GAN_LOSSES, GANLoss, get_gan_loss
 from gan_course.history import History, HistoryRecorder, record_steps_for
 from gan_course.models.toy import ACTIVATIONS, mlp
@@ -97,7 +97,7 @@ def train_batch(data, configs: list[GANConfig], steps: int, record_every: int | 
     for k, recorder in enumerate(recorders):
         recorder.losses = {name: values[k] for name, values in losses.items()}
     disc_loss = gen_loss = torch.zeros(len(configs))
-    for step in tqdm(range(1, steps + 1), disable=not progress,
+    for step in progress_bar(range(1, steps + 1), disable=not progress,
                      desc=f"training {len(configs)} GANs"):
         for _ in range(shared.n_disc):
             real, noise = batches.real(), batches.noise()

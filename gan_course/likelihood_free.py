@@ -31,9 +31,9 @@ from typing import Callable, NamedTuple, Protocol, Sequence
 
 import torch
 from scipy import stats
-from tqdm.auto import tqdm
 
 from gan_course import losses
+from gan_course.config import progress_bar
 from gan_course.models import mlp
 from gan_course.validation import check_int, check_number, check_points
 
@@ -424,7 +424,7 @@ def fit_ratio_estimator(theta, x, steps: int = 2000, batch_size: int = 256, lr: 
     estimator = RatioEstimator(network, *_standardisation(theta), *_standardisation(x))
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
-    for step in tqdm(range(steps), desc="ratio estimator", disable=not progress, leave=False):
+    for step in progress_bar(range(steps), desc="ratio estimator", disable=not progress, leave=False):
         batch = torch.randperm(theta.shape[0], generator=rng)[:batch_size]
         pairs = joint_and_marginal_pairs(theta[batch], x[batch], rng)
         logits = network(estimator.inputs(pairs.theta, pairs.x)).squeeze(-1)

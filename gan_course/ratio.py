@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-from tqdm.auto import tqdm
 
+from gan_course.config import progress_bar
 from gan_course.losses import Loss, ScoringRule, get_scoring_rule, ratio_from_logits
 from gan_course.models import mlp
 
@@ -85,7 +85,7 @@ def fit_ratio_classifier(
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
     classifier = RatioClassifier(network, prior, rule_name)
-    for _ in tqdm(range(steps), desc=f"{rule_name} classifier", disable=not progress, leave=False):
+    for _ in progress_bar(range(steps), desc=f"{rule_name} classifier", disable=not progress, leave=False):
         real_batch = real[torch.randint(len(real), (batch_size,), generator=rng)]
         fake_batch = fake[torch.randint(len(fake), (batch_size,), generator=rng)]
         loss = rule_fn(network(real_batch).squeeze(-1), network(fake_batch).squeeze(-1), prior)

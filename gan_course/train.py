@@ -33,8 +33,8 @@ from typing import Callable
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
+from gan_course.config import progress_bar
 from gan_course.gan_losses import GANLoss, get_gan_loss
 
 Tensor = torch.Tensor
@@ -110,7 +110,7 @@ def train(generator: nn.Module, discriminator: nn.Module | None, batches, steps:
     gen_loss_fn = get_gan_loss(gen_loss_name or loss)
     device = next(generator.parameters()).device
     disc_loss = gen_loss = torch.zeros((), device=device)
-    bar = tqdm(range(1, steps + 1), desc="training", disable=not progress)
+    bar = progress_bar(range(1, steps + 1), desc="training", disable=not progress)
     for step in bar:
         # D first, so that G's update follows a discriminator that has seen G's latest samples.
         for _ in range(n_disc):

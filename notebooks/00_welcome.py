@@ -87,9 +87,10 @@ print(f"quick mode is {'on' if gan_course.is_quick() else 'off'}: a 20,000-step 
 # %% [markdown]
 # ## Do widgets work here?
 #
-# The lessons animate training with ipywidgets. Move the slider below. The plot should
-# follow, showing samples from a ring of 8 Gaussians (the data of lesson 04) with the
-# chosen number of points.
+# The lessons animate training with ipywidgets. Run the cell below and move its slider. The
+# plot should follow, showing samples from a ring of 8 Gaussians (the data of lesson 04) with
+# the chosen number of points. (A slider needs a running kernel, so the stored copy of this
+# notebook shows nothing under that cell until you run it.)
 #
 # If you see text such as `interactive(children=(IntSlider(...` instead of a slider, widgets
 # are not rendering. Check that this notebook runs on the **Python (gan-course)** kernel (top

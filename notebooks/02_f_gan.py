@@ -214,7 +214,7 @@ for ax, (name, critic) in zip(axes.flat, critics.items()):
     ax.plot(x_grid, entry.critic(critic.outputs(x_grid).double()), color="tab:red", ls="--", lw=1.5,
             label="trained critic t = g_f(v)")
     ax.set_ylim(*y_limits[name])
-    ax.set_title(name, fontsize=9)
+    ax.set_title(entry.title, fontsize=9)
     ax.set_xlabel("x")
     densities = ax.twinx()
     for dist, colour, label in ((p_star, REAL_COLOUR, "p*(x)"), (q, FAKE_COLOUR, "q(x)")):
@@ -274,7 +274,7 @@ for ax, (name, entry) in zip(axes.flat, fd.F_DIVERGENCES.items()):
         ax.axvline(float(entry.optimal_logit(torch.zeros(1))), color="black", ls=":", lw=0.8)
     ax.set_xlim(-6, 6)
     ax.set_ylim(-6, 6)
-    ax.set_title(f"{name}", fontsize=9)
+    ax.set_title(entry.title, fontsize=9)
     ax.set_xlabel("critic output v")
 axes[0, 0].set_ylabel("generator loss per sample")
 axes[1, 0].set_ylabel("generator loss per sample")
@@ -402,7 +402,7 @@ for name, hits in found.items():
 
 # %%
 first_seed = [runs[divergences_2d.index(name) * len(seeds)] for name in divergences_2d]
-player = Player(first_seed, labels=[f"f-GAN {name}" for name in divergences_2d], dpi=72)
+player = Player(first_seed, labels=[f"f-GAN, {fd.get_f_divergence(name).title}" for name in divergences_2d], dpi=72)
 player.set_step(len(first_seed[0].steps) - 1)
 player
 
@@ -418,7 +418,7 @@ player
 # KL against reverse KL as an animation that plays without a kernel:
 
 # %%
-export_animation(first_seed[:2], frames=6, dpi=40, labels=[f"f-GAN {name}" for name in divergences_2d[:2]])
+export_animation(first_seed[:2], frames=6, dpi=40, labels=[f"f-GAN, {fd.get_f_divergence(name).title}" for name in divergences_2d[:2]])
 
 # %% [markdown]
 # ## One f for the critic, another for the generator

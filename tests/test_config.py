@@ -191,3 +191,22 @@ def test_keep_freed_memory_is_a_no_op_without_glibc(monkeypatch):
 
     monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
     assert config.keep_freed_memory() is False
+
+
+def test_progress_bar_prints_only_the_finished_bar_when_outputs_are_stored(monkeypatch, capsys):
+    monkeypatch.setenv(config.PROGRESS_ENV_VAR, "final")
+    bar = config.progress_bar(range(300), desc="training")
+    for step in bar:
+        bar.set_postfix(loss=f"{step:.1f}")
+    for _ in config.progress_bar(range(5), desc="inner", leave=False):  # vanishes, as on screen
+        pass
+    printed = capsys.readouterr().out
+    assert printed.count("\n") == 1 and "\r" not in printed
+    assert printed.startswith("training: 100%") and "300/300" in printed and "loss=299.0" in printed
+
+
+def test_progress_bar_is_tqdm_auto_otherwise(monkeypatch):
+    from tqdm.auto import tqdm
+
+    monkeypatch.delenv(config.PROGRESS_ENV_VAR, raising=False)
+    assert isinstance(config.progress_bar(range(3), disable=True), tqdm)

@@ -3,12 +3,13 @@
 The runs are fake Histories (tests/fake_history.py), so no GAN is trained here.
 """
 
+import base64
+import io
 import math
 
 import pytest
 import torch
 from fake_history import FakeGANConfig, fake_train_fn, first_frames, make_fake_history
-from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from gan_course.data.toy import NAMED, DisjointRegions, Line, named
@@ -219,17 +220,22 @@ def test_the_live_figure_draws_a_partial_history():
 
 # --- animations ----------------------------------------------------------------
 
-def test_export_to_jshtml_returns_html_with_the_frames(one_run):
-    html = export_animation(one_run, fmt="jshtml", frames=2)
-    assert isinstance(html, HTML)
-    assert "<img" in html.data and "animation" in html.data.lower()
-    assert html.data.count("data:image/jpeg;base64") == 2
+def test_an_animation_is_stored_as_an_inline_gif_without_scripts(one_run):
+    from PIL import Image
+
+    animation = export_animation(one_run, frames=3)
+    bundle = animation._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert html.startswith('<img src="data:image/gif;base64,') and "<script" not in html
+    gif = base64.b64decode(html.split("base64,")[1].split('"')[0])
+    assert gif == animation.gif
+    assert Image.open(io.BytesIO(gif)).n_frames == 3
 
 
 def test_export_to_gif_writes_a_small_file(two_runs, tmp_path):
     frames = 4
-    path = export_animation(two_runs, tmp_path / "run.gif", fmt="gif", frames=frames)
-    data = path.read_bytes()
+    export_animation(two_runs, tmp_path / "run.gif", frames=frames)
+    data = (tmp_path / "run.gif").read_bytes()
     assert data.startswith(b"GIF8")
     # A few frames keep the test fast; the stored size grows about linearly in frames.
     assert len(data) / frames * MAX_ANIMATION_FRAMES < MAX_STORED_BYTES
@@ -241,11 +247,6 @@ def test_animations_subsample_to_at_most_thirty_frames_keeping_both_ends():
     assert indices[0] == 0 and indices[-1] == 200
     assert animation_frames(5) == [0, 1, 2, 3, 4]
     assert animation_frames(5, frames=[0, -1]) == [0, 4]
-
-
-def test_gif_needs_a_path(two_runs):
-    with pytest.raises(ValueError, match="path="):
-        export_animation(two_runs, fmt="gif")
 
 
 # --- the two new toy distributions (to move to data.toy) -------------------------

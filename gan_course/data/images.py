@@ -289,7 +289,7 @@ def torchvision_bytes(name: str, split: str, root, resolution: int,
 
 
 def _celeba_bytes(split: str, root, resolution: int, n_images: int | None) -> tuple[Tensor, Tensor]:
-    from tqdm.auto import tqdm
+    from gan_course.config import progress_bar
 
     transforms = _import_torchvision("celeba").transforms
     # the aligned faces are 178×218; the central square keeps the face, as in Real NVP
@@ -300,7 +300,7 @@ def _celeba_bytes(split: str, root, resolution: int, n_images: int | None) -> tu
     if n_images is not None:
         dataset = torch.utils.data.Subset(dataset, range(min(n_images, len(dataset))))
     loader = torch.utils.data.DataLoader(dataset, batch_size=256, num_workers=CELEBA_DECODE_WORKERS)
-    parts = list(tqdm(loader, desc=f"decoding CelebA {resolution}px"))
+    parts = list(progress_bar(loader, desc=f"decoding CelebA {resolution}px"))
     return torch.cat([images for images, _ in parts]), torch.cat([ids for _, ids in parts]).long()
 
 

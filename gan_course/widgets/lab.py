@@ -15,7 +15,7 @@ from gan_course.data import toy
 from gan_course.gan_losses import GAN_LOSSES
 from gan_course.toy_training import GANConfig, train_toy
 from gan_course.widgets.drawing import frame_axes, render_png
-from gan_course.widgets.player import PLAYER_DPI, Player
+from gan_course.widgets.player import PLAYER_DPI, Player, pixel_for_pixel
 
 # The lab's controls that become fields of the training config (GANConfig).
 CONFIG_FIELDS = ("loss", "lr_disc", "lr_gen", "n_disc", "n_gen", "noise_dim", "width", "depth",
@@ -67,8 +67,11 @@ class Lab:
     ``gan_course.toy_training.GANConfig``; tests pass stand-ins.
     """
 
-    # Redraw the live figure at most this often: drawing costs about 0.1 s.
+    # Redraw the live figure at most every half second, and never spend more than a
+    # fifth of the time drawing: a frame costs about 0.1 s, as much as 50 training steps
+    # of the default networks, so drawing every record would make training crawl.
     LIVE_REDRAW_SECONDS = 0.5
+    MAX_DRAWING_SHARE = 0.2
 
     def __init__(self, train_fn=None, config_class=None, dpi: int = PLAYER_DPI):
         self._train_fn = train_fn
@@ -76,7 +79,7 @@ class Lab:
         self.dpi = dpi
         self.history = None
         self.player = None
-        self._last_live_draw = -math.inf
+        self._last_live_draw, self._last_draw_cost = -math.inf, 0.0
         self.controls = setting_controls()
         self.train_button = widgets.Button(description="Train", button_style="primary",
                                            icon="play")
@@ -85,10 +88,14 @@ class Lab:
                                             **_wide())
         self.status = widgets.Label(value="choose the settings and press Train")
         self.live_image = widgets.Image(format="png")
-        self.view = widgets.VBox([self.live_image])
+        # no empty image before the first frame: browsers draw it as a broken image
+        self.placeholder = widgets.HTML("<i>the run appears here while it trains</i>")
+        self.view = widgets.VBox([self.placeholder])
         settings = widgets.VBox([*self.controls.values(), self.train_button, self.progress,
-                                 self.status])
-        self.widget = widgets.HBox([settings, self.view])
+                                 self.status], layout=widgets.Layout(min_width="330px"))
+        # the run wraps below the controls where the notebook is too narrow for both
+        self.widget = widgets.HBox([settings, self.view],
+                                   layout=widgets.Layout(flex_flow="row wrap"))
 
     def config_settings(self) -> dict:
         """The config fields as currently set in the controls."""
@@ -103,7 +110,7 @@ class Lab:
         steps = self.controls["steps"].value
 
         self.progress.max, self.progress.value = steps, 0
-        self.view.children = (self.live_image,)
+        self.view.children = (self.placeholder,)
         self.status.value = f"training for {steps:,} steps…"
         self._last_live_draw = -math.inf
         self.train_button.disabled = True  # a second click would queue a second run
@@ -133,10 +140,14 @@ class Lab:
     def _on_record(self, step: int, history_so_far) -> None:
         self.progress.value = min(int(step), self.progress.max)
         now = time.perf_counter()
-        if now - self._last_live_draw >= self.LIVE_REDRAW_SECONDS:
-            self._last_live_draw = now
+        wait = max(self.LIVE_REDRAW_SECONDS, self._last_draw_cost / self.MAX_DRAWING_SHARE)
+        if now - self._last_live_draw >= wait:
             layout = frame_axes([history_so_far], self.dpi)
             self.live_image.value = render_png(layout, [history_so_far], -1)
+            self.live_image.layout = pixel_for_pixel(layout)
+            self.view.children = (self.live_image,)
+            self._last_live_draw = time.perf_counter()
+            self._last_draw_cost = self._last_live_draw - now
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs)

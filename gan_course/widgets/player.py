@@ -27,6 +27,13 @@ from gan_course.widgets.drawing import (
 PLAYER_DPI = 90
 
 
+def pixel_for_pixel(layout) -> widgets.Layout:
+    """An image widget's layout that shows a frame at its own size: a flex box would
+    otherwise stretch it to the container's width, and an upscaled PNG is blurry."""
+    width = round(layout.figure.get_figwidth() * layout.figure.dpi)
+    return widgets.Layout(width=f"{width}px", min_width=f"{width}px", height="auto")
+
+
 class Player:
     """Play recorded frames of one or several runs side by side.
 
@@ -50,7 +57,7 @@ class Player:
         self._layout = frame_axes(self.histories, dpi)
         self._png_cache: dict = {}
         self._build_controls(layer_set(layers), fps)
-        self.image = widgets.Image(format="png")
+        self.image = widgets.Image(format="png", layout=pixel_for_pixel(self._layout))
         self.widget = widgets.VBox([
             widgets.HBox([self.play, self.slider, self.step_label, self.speed]),
             widgets.HBox(list(self.layer_boxes.values())),
@@ -67,7 +74,8 @@ class Player:
                                         readout=False, continuous_update=True)
         # A Python-side link (not jslink) so the link also works without a browser.
         widgets.link((self.play, "value"), (self.slider, "value"))
-        self.step_label = widgets.Label()
+        # wide enough for "step 20,000 of 20,000": a narrower label clips it
+        self.step_label = widgets.Label(layout=widgets.Layout(min_width="160px"))
         self.speed = widgets.IntSlider(value=fps, min=1, max=30, description="frames/s",
                                        layout=widgets.Layout(width="220px"))
         self.speed.observe(self._on_speed_change, names="value")
