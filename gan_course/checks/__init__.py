@@ -9,6 +9,12 @@ Each lesson's module builds on the helpers of ``checks.core``.
 """
 
 from gan_course.checks import core
+from gan_course.checks.beyond import (
+    check_expected_coverage,
+    check_marginal_pairs,
+    check_posterior_from_logits,
+    check_ratio_estimation_loss,
+)
 from gan_course.checks.core import CheckFailed
 from gan_course.checks.density_ratio import (
     check_bulk_error,
@@ -68,4 +74,7 @@ __all__ = [
     "check_wasserstein_1d", "check_exact_wasserstein", "check_interpolates", "check_same_ranking",
     # lesson 08
     "check_clip_weights", "check_wgan_gp_penalty", "check_dragan_penalty", "check_penalised_training",
+    # lesson 10
+    "check_marginal_pairs", "check_ratio_estimation_loss", "check_posterior_from_logits",
+    "check_expected_coverage",
 ]
