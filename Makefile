@@ -14,7 +14,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb) $(wildcard solutions/*.ipynb)
 
-.PHONY: lab test exercises course notebooks bench install lint clean
+.PHONY: lab test browser-test exercises course notebooks bench install lint clean
 
 # Reinstall only when the declared or pinned dependencies change.
 $(STAMP): pyproject.toml constraints.txt
@@ -31,8 +31,13 @@ lab: $(STAMP)
 		--ServerApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
 
 test: $(STAMP)
-	GAN_COURSE_QUICK=1 $(BIN)/python -m pytest tests notebooks solutions \
+	GAN_COURSE_QUICK=1 $(BIN)/python -m pytest tests notebooks solutions -m "not browser" \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider
+
+# JupyterLab in headless Chromium (/usr/bin/chromium, from apt): lessons 00, 04 and 08,
+# the player, the lab and exercise 01, on copies of the notebooks (tests/browser).
+browser-test: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -m browser -p no:cacheprovider
 
 # An nbgrader course folder (course/) built from solutions/: see the README's instructor notes.
 course: $(STAMP)
