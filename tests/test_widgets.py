@@ -288,3 +288,14 @@ def test_a_critic_up_to_a_constant_is_drawn_centred_at_its_mean_and_other_output
     assert high < 1.0
     low, high, values = drawn_range("least_squares", critic_up_to_constant=False)
     assert high == pytest.approx(float(values.abs().max()), rel=1e-5)
+
+
+def test_a_player_of_many_runs_fits_the_notebook_and_is_shown_pixel_for_pixel():
+    from gan_course.widgets.player import MAX_PLAYER_WIDTH
+
+    runs = [make_fake_history(**SMALL) for _ in range(4)]
+    player = Player(runs)
+    width = int(player.image.layout.width.removesuffix("px"))
+    assert width <= MAX_PLAYER_WIDTH
+    assert player.image.layout.min_width == player.image.layout.width  # never stretched
+    assert Player(runs[:1]).image.layout.width == f"{round(3.4 * 90)}px"  # few runs: 90 dpi

@@ -49,6 +49,7 @@ from gan_course.plotting import FAKE_COLOUR, REAL_COLOUR
 LAYERS = ("heatmap", "manifold", "real", "fake", "gradients")  # also the drawing order
 DEFAULT_LAYERS = frozenset(LAYERS)
 MAX_ANIMATION_FRAMES = 30
+COLUMN_INCHES = 3.4  # the width of one run's column in a frame
 MAX_ARROWS = 64
 # A banded heatmap reads like contour lines of D and compresses far better in GIF and PNG.
 HEATMAP_LEVELS = 12
@@ -180,7 +181,7 @@ def _empty_figure(histories: Sequence, dpi: int) -> Figure:
     in the notebook and keep it alive in its global list of figures.
     """
     height = 4.2 + 1.0 * len(metric_rows(histories))
-    return Figure(figsize=(3.4 * len(histories), height), dpi=dpi)
+    return Figure(figsize=(COLUMN_INCHES * len(histories), height), dpi=dpi)
 
 
 class FrameAxes(NamedTuple):

@@ -12,6 +12,7 @@ import base64
 import ipywidgets as widgets
 
 from gan_course.widgets.drawing import (
+    COLUMN_INCHES,
     DEFAULT_LAYERS,
     LAYERS,
     as_history_list,
@@ -25,6 +26,9 @@ from gan_course.widgets.drawing import (
 
 # Player images are shown pixel for pixel: at 90 dpi, 7-point labels are still readable.
 PLAYER_DPI = 90
+# JupyterLab's notebook column is about 1,000 px wide beside its file browser on a laptop
+# screen; a wider frame scrolls sideways and hides its last run, so many runs get a lower dpi.
+MAX_PLAYER_WIDTH = 1000
 
 
 def pixel_for_pixel(layout) -> widgets.Layout:
@@ -48,13 +52,13 @@ class Player:
     MAX_CACHED_FRAMES = 400
 
     def __init__(self, histories, labels=None, layers=DEFAULT_LAYERS, fps: int = 5,
-                 dpi: int = PLAYER_DPI):
+                 dpi: int | None = None):
         self.histories = as_history_list(histories)
         check_same_steps(self.histories)
         self.labels = labels_for(self.histories, labels)
         if not 1 <= fps <= 30:
             raise ValueError(f"fps must be between 1 and 30, got {fps}.")
-        self._layout = frame_axes(self.histories, dpi)
+        self._layout = frame_axes(self.histories, dpi or self.fitting_dpi(self.histories))
         self._png_cache: dict = {}
         self._build_controls(layer_set(layers), fps)
         self.image = widgets.Image(format="png", layout=pixel_for_pixel(self._layout))
@@ -64,6 +68,11 @@ class Player:
             self.image,
         ])
         self._redraw()
+
+    @staticmethod
+    def fitting_dpi(histories) -> int:
+        """PLAYER_DPI, or less where the frame of these runs would be wider than MAX_PLAYER_WIDTH."""
+        return min(PLAYER_DPI, int(MAX_PLAYER_WIDTH / (COLUMN_INCHES * len(histories))))
 
     def _build_controls(self, layers: frozenset, fps: int) -> None:
         """Play, the frame slider, the speed and the layer checkboxes, wired to redraw."""
