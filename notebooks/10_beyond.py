@@ -139,9 +139,15 @@ if sbi is not None:
         def log_prob(self, value):
             return super().log_prob(value).sum(-1)
 
+    import tempfile
+
+    from torch.utils.tensorboard import SummaryWriter
+
     torch.manual_seed(0)
+    # sbi logs its training for TensorBoard; without a writer of ours it fills ./sbi-logs
     inference = sbi.inference.NRE_A(prior=OurPrior(torch.zeros(1), 2 * torch.ones(1)),
-                                    summary_writer=None, show_progress_bars=False)
+                                    summary_writer=SummaryWriter(tempfile.mkdtemp()),
+                                    show_progress_bars=False)
     with redirect_stderr(StringIO()):  # sbi's training log
         inference.append_simulations(theta, x).train(
             training_batch_size=256, max_num_epochs=gan_course.budget(full=200, quick=10),
