@@ -1,0 +1,203 @@
+"""The ``gan-course`` command line for full-scale image runs (also ``python -m gan_course``).
+
+    gan-course list
+    gan-course train NAME --out DIR [--set key=value ...] [--quick] [--resume]
+    gan-course sample DIR [--n 64] [--seed 0]
+    gan-course evaluate DIR [--n 1000]
+    torchrun --nproc_per_node=N -m gan_course train NAME --out DIR     (N GPUs, DDP)
+
+Bad input (an unknown experiment or setting, a missing data set, an occupied folder) gets one
+sentence and exit status 2; a run whose loss becomes NaN or infinite stops with one sentence
+and exit status 1, keeping its last good checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+
+from gan_course.config import is_quick, keep_freed_memory
+from gan_course.experiments.config import experiment_names, load_experiment, quick_changes
+from gan_course.experiments.evaluation import EVALUATION_SAMPLES, evaluate_run, sample_grid
+from gan_course.experiments.run import (
+    Run,
+    TrainingDiverged,
+    prepare_run,
+    start_process,
+    stop_process,
+    train_run,
+    uses_bfloat16,
+)
+
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, ImportError)
+BAD_INPUT_STATUS, DIVERGED_STATUS, INTERRUPTED_STATUS = 2, 1, 130
+
+
+class BadInput(Exception):
+    """An error in what the user asked for: printed as one sentence, without a traceback."""
+
+
+@contextlib.contextmanager
+def user_input():
+    """Errors raised in this block come from what the user asked for (not from a bug)."""
+    try:
+        yield
+    except USER_ERRORS as error:
+        raise BadInput(str(error)) from error
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gan-course", description="Full-scale image runs of the Understanding GANs course.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("list", help="the experiments, their time on one GPU, what they reproduce")
+    train = commands.add_parser("train", help="train an experiment into a folder")
+    train.add_argument("experiment", metavar="NAME",
+                       help="an experiment of `gan-course list`, or a TOML file")
+    train.add_argument("--out", required=True, metavar="DIR", help="the run's folder")
+    train.add_argument("--set", dest="settings", action="extend", nargs="+", default=[],
+                       metavar="KEY=VALUE", help="change a setting, e.g. --set lr_gen=1e-4 steps=5000")
+    train.add_argument("--quick", action="store_true",
+                       help="a CPU smoke run: the experiment's [quick] settings (offline data, few steps)")
+    train.add_argument("--resume", action="store_true", help="continue the run in DIR from its checkpoint")
+    sample = commands.add_parser("sample", help="a grid of samples from a run's latest checkpoint")
+    sample.add_argument("run", metavar="DIR")
+    sample.add_argument("--n", type=int, default=64, help="how many samples (default 64)")
+    sample.add_argument("--seed", type=int, default=0, help="another seed gives other samples")
+    evaluate = commands.add_parser("evaluate", help="nearest-neighbour distances of a run's samples")
+    evaluate.add_argument("run", metavar="DIR")
+    evaluate.add_argument("--n", type=int, default=EVALUATION_SAMPLES,
+                          help=f"how many samples (default {EVALUATION_SAMPLES})")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    commands = {"list": list_command, "train": train_command, "sample": sample_command,
+                "evaluate": evaluate_command}
+    try:
+        return commands[args.command](args)
+    except BadInput as error:
+        print(f"gan-course: error: {error}", file=sys.stderr)
+        return BAD_INPUT_STATUS
+
+
+# --------------------------------------------------------------------------- list
+
+
+def gpu_time(hours: float) -> str:
+    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
+
+
+def list_command(args) -> int:
+    experiments = [load_experiment(name) for name in experiment_names()]
+    width = max(len(experiment.name) for experiment in experiments)
+    print(f"{'NAME':<{width}}  {'1 GPU':>7}  REPRODUCES")
+    for experiment in experiments:
+        print(f"{experiment.name:<{width}}  {gpu_time(experiment.expected_gpu_hours):>7}  "
+              f"{experiment.reproduces}")
+    return 0
+
+
+# --------------------------------------------------------------------------- train
+
+
+def train_command(args) -> int:
+    quick = args.quick or is_quick()
+    keep_freed_memory()  # every step frees and reallocates the same buffers (see its docstring)
+    with user_input():
+        experiment = load_experiment(args.experiment, args.settings, quick)
+    process = start_process()
+    try:
+        with user_input():
+            run = prepare_run(experiment, args.out, args.resume, process)
+        if run.start_step >= experiment.steps:
+            if process.is_main:
+                print(f"{run.folder.root} has finished all {experiment.steps} steps; nothing to train.")
+            return 0
+        if process.is_main:
+            print(introduction(run, args, quick))
+        return train_and_report(run, args)
+    finally:
+        stop_process(process)
+
+
+def resume_command(args) -> str:
+    settings = f" --set {' '.join(args.settings)}" if args.settings else ""
+    quick = " --quick" if args.quick else ""
+    return f"gan-course train {args.experiment} --out {args.out}{settings}{quick} --resume"
+
+
+def introduction(run: Run, args, quick: bool) -> str:
+    experiment, process = run.experiment, run.process
+    lines = [f"gan-course: {experiment.name}: {experiment.reproduces}"]
+    if quick:
+        changed = ", ".join(f"{key}={getattr(experiment, key)}" for key in quick_changes(args.experiment))
+        lines.append(f"quick: {changed} (a smoke run of the same code, not the paper's run)")
+    if run.start_step:
+        lines.append(f"resuming {run.folder.root} from the checkpoint of step {run.start_step}")
+    precision = "bfloat16" if uses_bfloat16(experiment, process) else "float32"
+    processes = "1 process" if process.world_size == 1 else f"{process.world_size} processes"
+    lines.append(f"{experiment.steps} steps on {process.device.type} ({processes}, {precision}) into "
+                 f"{run.folder.root}; if interrupted, continue with: {resume_command(args)}")
+    return "\n".join(lines)
+
+
+def train_and_report(run: Run, args) -> int:
+    try:
+        summary = train_run(run)
+    except TrainingDiverged as error:
+        if run.process.is_main:
+            print(f"gan-course: {error}", file=sys.stderr)
+        return DIVERGED_STATUS
+    except KeyboardInterrupt:
+        if run.process.is_main:
+            kept = (f"{run.folder.checkpoint} holds step {run.last_checkpoint_step}"
+                    if run.last_checkpoint_step is not None else "no checkpoint was written yet")
+            print(f"gan-course: interrupted; {kept}: continue with {resume_command(args)}", file=sys.stderr)
+        return INTERRUPTED_STATUS
+    if run.process.is_main:
+        grids = sorted(run.folder.samples.glob("step_*.png"))
+        count = "1 grid" if len(grids) == 1 else f"{len(grids)} grids"
+        print(f"{summary['images_per_s']:.0f} images/s; wrote {run.folder.root}/: config.toml, "
+              f"metrics.csv, samples/ ({count}, the last {grids[-1].name}), "
+              f"checkpoint.pt (step {summary['checkpoint_step']}), summary.json")
+    return 0
+
+
+# --------------------------------------------------------------------------- sample, evaluate
+
+
+def sample_command(args) -> int:
+    with user_input():
+        if args.n < 1:
+            raise ValueError(f"--n must be a positive number of samples, got {args.n}.")
+        path = sample_grid(args.run, args.n, args.seed)
+    print(f"wrote {path}")
+    return 0
+
+
+SCORE_LINES = {
+    "sample_to_held_out": "sample → nearest held-out image (fidelity: lower is closer to real images)",
+    "held_out_to_sample": "held-out image → nearest sample (coverage: lower leaves fewer images unmatched)",
+    "sample_to_train": "sample → nearest training image (far below `real`: copies training images)",
+}
+
+
+def evaluate_command(args) -> int:
+    with user_input():
+        if args.n < 1:
+            raise ValueError(f"--n must be a positive number of samples, got {args.n}.")
+        table = evaluate_run(args.run, args.n)
+    print(f"{args.run}: {table['experiment']} at step {table['step']}, {table['n']} samples vs "
+          f"{table['n']} real images of {table['data']}; mean {table['distance']}:")
+    print(f"  {'samples':>8} {'real':>8}")
+    for key, line in SCORE_LINES.items():
+        score = table["scores"][key]
+        print(f"  {score['samples']:8.4f} {score['real']:8.4f}   {line}")
+    print(f"wrote {args.run}/evaluation.json")
+    return 0
+
+
+__all__ = ["main", "build_parser"]

@@ -1,0 +1,311 @@
+"""The gan-course command line: list, train (quick, resume after SIGKILL, NaN, two processes),
+sample and evaluate. Runs train on scikit-learn's 8×8 digits or a few steps of mnist5k, so that
+the file takes about two minutes on two cores."""
+
+import csv
+import itertools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from gan_course.data.images import ImageBatches
+from gan_course.experiments.cli import gpu_time, main
+from gan_course.experiments.config import experiment_names, load_experiment
+from gan_course.experiments.evaluation import evaluate_generator, evaluate_run
+from gan_course.experiments.outputs import load_checkpoint
+from gan_course.experiments.run import build_networks
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+# a few milliseconds per step: an 8×8 DCGAN with 8 channels
+TINY = ["data=digits8", "width=8", "batch_size=16"]
+
+
+def is_one_sentence(text: str) -> bool:
+    return text.endswith(".") and not re.search(r"[.;:] [A-Z]", text) and "\n" not in text
+
+
+def subprocess_environment() -> dict:
+    # one thread each: runs compared number for number must use the same reductions, and two
+    # processes share the two cores
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+
+
+def command(*args) -> list[str]:
+    return [sys.executable, "-m", "gan_course", *map(str, args)]
+
+
+def read_metrics(folder: Path) -> list[dict]:
+    with open(folder / "metrics.csv", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def assert_same(a, b, where="checkpoint"):
+    """Equal, tensor for tensor, through dicts and lists."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for index, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{index}]")
+    elif torch.is_tensor(a):
+        assert torch.equal(a, b), where
+    else:
+        assert a == b, where
+
+
+# --------------------------------------------------------------------------- list and bad input
+
+
+def test_list_shows_every_experiment_with_its_gpu_time_and_what_it_reproduces(capsys):
+    assert main(["list"]) == 0
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header.split() == ["NAME", "1", "GPU", "REPRODUCES"]
+    assert [line.split()[0] for line in lines] == experiment_names()
+    for line in lines:
+        experiment = load_experiment(line.split()[0])
+        assert gpu_time(experiment.expected_gpu_hours) in line and line.endswith(experiment.reproduces)
+
+
+def test_the_console_script_and_python_m_run_the_same_command_line():
+    script = subprocess.run([BIN / "gan-course", "list"], capture_output=True, text=True, timeout=120)
+    module = subprocess.run(command("list"), capture_output=True, text=True, timeout=120)
+    assert script.returncode == module.returncode == 0
+    assert script.stdout == module.stdout and "wgan_gp_cifar10" in script.stdout
+
+
+def test_bad_input_gets_one_line_and_status_2_without_a_traceback(tmp_path):
+    result = subprocess.run(command("train", "dcgan", "--out", tmp_path / "run"), capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "gan-course: error: unknown experiment 'dcgan'; choose one of dcgan_cifar10, dcgan_mnist, "
+        "dragan_ns_cifar10, gan_gp_cifar10, ns_gan_cifar10, wgan_gp_cifar10 (gan-course list describes "
+        "them), or give the path of a TOML file."]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("args, start", [
+    (["train", "nope", "--out", "{out}"], "unknown experiment 'nope'"),
+    (["train", "dcgan_mnist", "--out", "{out}", "--set", "lr=0.1"],
+     "unknown setting 'lr'; the valid keys are data, data_root, loss, penalty"),
+    (["train", "dcgan_mnist", "--out", "{out}", "--set", "steps=many"],
+     "--set steps=many is not valid: steps must be an integer, e.g. --set steps=1000."),
+    (["train", "dcgan_mnist", "--out", "{out}", "--set", "disc_norm=layer"],
+     "unknown disc_norm 'layer'; choose one of batch, spectral, none."),
+    (["train", "dcgan_cifar10", "--out", "{out}"],
+     "dcgan_cifar10 trains on CIFAR-10, which is read from a folder: add --set data_root=DIR"),
+    # without torchvision: how to install it; with it: how to download CIFAR-10 there
+    (["train", "wgan_gp_cifar10", "--out", "{out}", "--set", "data_root={tmp}"], "CIFAR-10 "),
+    (["sample", "{tmp}"], "{tmp} holds no checkpoint.pt; train into it first"),
+    (["evaluate", "{tmp}"], "{tmp} holds no checkpoint.pt; train into it first"),
+    (["sample", "{tmp}", "--n", "0"], "--n must be a positive number of samples, got 0."),
+])
+def test_bad_input_is_one_sentence_that_names_the_fix(args, start, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GAN_COURSE_QUICK", raising=False)  # quick mode would train on offline images
+    fill = {"out": tmp_path / "run", "tmp": tmp_path}
+    assert main([arg.format(**fill) for arg in args]) == 2
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("gan-course: error: " + start.format(**fill)), message
+    assert is_one_sentence(message.removeprefix("gan-course: error: "))
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_folder_holding_a_run_is_neither_overwritten_nor_resumed_with_other_settings(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    settings = ["--set", *TINY, "steps=4", "checkpoint_every=2"]
+    assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings]) == 0
+    written = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings]) == 2
+    assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings, "lr_gen=1e-3", "--resume"]) == 2
+    errors = capsys.readouterr().err
+    assert f"{out} already holds a run; add --resume to continue it, or give another --out." in errors
+    assert f"{out} was started with lr_gen=0.0002; resume it with the settings it started with" in errors
+    # resuming a finished run trains no further
+    assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings, "--resume"]) == 0
+    assert capsys.readouterr().out.endswith(f"{out} has finished all 4 steps; nothing to train.\n")
+    assert_same(load_checkpoint(tmp_path / "run" / "checkpoint.pt"), written)
+
+
+# --------------------------------------------------------------------------- a quick run, sample, evaluate
+
+
+def test_a_quick_run_writes_its_folder_and_sample_and_evaluate_read_it(tmp_path, capsys):
+    out = tmp_path / "quick"
+    assert main(["train", "dcgan_mnist", "--quick", "--out", str(out), "--set", "steps=40",
+                 "log_every=10", "sample_every=20", "checkpoint_every=20"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1].startswith("quick: data=mnist5k, steps=40, width=32, log_every=10, sample_every=20")
+    assert printed[-1].endswith(f"wrote {out}/: config.toml, metrics.csv, samples/ (2 grids, the last "
+                                "step_000040.png), checkpoint.pt (step 40), summary.json")
+
+    config = load_experiment(out / "config.toml")
+    assert (config.name, config.data, config.steps, config.width) == ("dcgan_mnist", "mnist5k", 40, 32)
+    rows = read_metrics(out)
+    assert [row["step"] for row in rows] == ["10", "20", "30", "40"]
+    assert list(rows[0]) == ["step", "disc_loss", "gen_loss", "steps_per_s", "images_per_s", "elapsed_s"]
+    assert all(float(row["images_per_s"]) > 0 for row in rows)
+    grids = sorted(path.name for path in (out / "samples").iterdir())
+    assert grids == ["step_000020.png", "step_000040.png"]
+    assert Image.open(out / "samples" / grids[-1]).size == (8 * 30 + 2, 8 * 30 + 2)  # 64 digits
+    checkpoint = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert checkpoint["step"] == 40 and checkpoint["image_shape"] == [1, 28, 28]
+    parts = {"generator", "discriminator", "gen_optimizer", "disc_optimizer", "random_streams"}
+    assert parts <= set(checkpoint)
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["status"], summary["step"], summary["processes"]) == ("finished", 40, 1)
+
+    assert main(["sample", str(out), "--n", "16"]) == 0
+    assert Image.open(out / "sample_step_000040.png").size == (4 * 30 + 2, 4 * 30 + 2)
+    assert main(["evaluate", str(out), "--n", "200"]) == 0
+    evaluation = json.loads((out / "evaluation.json").read_text())
+    assert evaluation["n"] == 200 and set(evaluation["scores"]) == {
+        "sample_to_held_out", "held_out_to_sample", "sample_to_train"}
+    assert "sample → nearest held-out image" in capsys.readouterr().out
+
+
+def test_a_quick_dcgan_on_the_8x8_digits_draws_samples_closer_to_unseen_digits(tmp_path):
+    settings = ["data=digits8", "width=16", "batch_size=32", "steps=300", "sample_every=300",
+                "checkpoint_every=300"]
+    experiment = load_experiment("dcgan_mnist", settings, quick=True)
+    initial, _ = build_networks(experiment, (1, 8, 8))
+    before = evaluate_generator(initial, experiment)["scores"]
+    assert main(["train", "dcgan_mnist", "--quick", "--out", str(tmp_path / "run"), "--set", *settings]) == 0
+    after = evaluate_run(tmp_path / "run")["scores"]
+    # measured: 0.76 → 0.46 and 0.84 → 0.52; real training digits score 0.31
+    for score in ("sample_to_held_out", "held_out_to_sample"):
+        assert after[score]["samples"] < 0.75 * before[score]["samples"], (score, before, after)
+
+
+# --------------------------------------------------------------------------- resume after SIGKILL
+
+
+RESUMABLE = ["dragan_ns_cifar10", "--quick", "--set", *TINY, "steps=1000", "log_every=25",
+             "sample_every=500", "checkpoint_every=50", "ema_decay=0.9"]
+
+
+def test_a_run_killed_by_sigkill_resumes_to_exactly_the_numbers_of_an_uninterrupted_one(tmp_path):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    environment = subprocess_environment()
+    uninterrupted = subprocess.Popen(command("train", *RESUMABLE, "--out", whole), env=environment,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    victim = subprocess.Popen(command("train", *RESUMABLE, "--out", killed), env=environment,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (killed / "checkpoint.pt").exists() and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    assert victim.wait(timeout=60) == -signal.SIGKILL
+    killed_at = load_checkpoint(killed / "checkpoint.pt")["step"]
+    assert 50 <= killed_at < 1000 and not (killed / "summary.json").exists()
+
+    resumed = subprocess.run(command("train", *RESUMABLE, "--out", killed, "--resume"), env=environment,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming {killed} from the checkpoint of step {killed_at}" in resumed.stdout
+    assert uninterrupted.wait(timeout=300) == 0
+
+    assert_same(load_checkpoint(killed / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt"))
+    losses = [[(row["step"], row["disc_loss"], row["gen_loss"]) for row in read_metrics(folder)]
+              for folder in (killed, whole)]
+    assert losses[0] == losses[1] and len(losses[0]) == 40
+    grids = [(folder / "samples" / "step_001000.png").read_bytes() for folder in (killed, whole)]
+    assert grids[0] == grids[1]
+    assert json.loads((killed / "summary.json").read_text())["resumed_from_step"] == killed_at
+
+
+# --------------------------------------------------------------------------- NaN
+
+
+def test_a_huge_learning_rate_stops_the_run_with_one_sentence(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "dcgan_mnist", "--quick", "--out", str(out), "--set", *TINY,
+                 "lr_gen=1e30", "lr_disc=1e30"]) == 1
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message == ("gan-course: a loss became NaN or infinite at step 1, so training stopped and no "
+                       "checkpoint had been written yet; lower the learning rates (e.g. --set "
+                       "lr_gen=5e+29 lr_disc=5e+29) and train into a new --out.")
+    assert json.loads((out / "summary.json").read_text())["status"] == "diverged at step 1"
+
+
+def test_a_nan_stops_the_run_at_its_step_and_keeps_the_last_good_checkpoint(tmp_path, capsys, monkeypatch):
+    real_batch = ImageBatches.real
+    calls = itertools.count(1)
+
+    def real_batch_turning_nan_at_step_7(batches):
+        batch = real_batch(batches)
+        return batch * float("nan") if next(calls) >= 7 else batch
+
+    monkeypatch.setattr(ImageBatches, "real", real_batch_turning_nan_at_step_7)
+    out = tmp_path / "run"
+    assert main(["train", "dcgan_mnist", "--quick", "--out", str(out), "--set", *TINY, "steps=20",
+                 "checkpoint_every=2"]) == 1
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert message.startswith(f"gan-course: a loss became NaN or infinite at step 7, so training stopped "
+                              f"and the checkpoint of step 6 is kept in {out}/checkpoint.pt; lower the "
+                              "learning rates (e.g. --set lr_gen=0.0001 lr_disc=0.0001)")
+    checkpoint = load_checkpoint(out / "checkpoint.pt")
+    assert checkpoint["step"] == 6
+    assert all(torch.isfinite(value).all() for value in checkpoint["generator"].values())
+    assert json.loads((out / "summary.json").read_text())["status"] == "diverged at step 7"
+
+
+# --------------------------------------------------------------------------- several processes
+
+
+TWO_PROCESSES = [BIN / "torchrun", "--standalone", "--nproc_per_node=2", "-m", "gan_course", "train",
+                 "dragan_ns_cifar10", "--quick", "--set", "data=digits8", "width=8", "batch_size=32",
+                 "steps=400", "log_every=20", "sample_every=400", "checkpoint_every=40", "ema_decay=0.9"]
+
+
+def kill_with_children(process: subprocess.Popen) -> None:
+    """SIGKILL a process and every process it started (torchrun's workers), as a crash would."""
+    import psutil  # ipykernel's dependency
+
+    family = psutil.Process(process.pid).children(recursive=True) + [psutil.Process(process.pid)]
+    for member in family:
+        member.kill()
+    process.wait(timeout=60)
+
+
+def test_torchrun_trains_two_processes_with_ddp_that_resume_exactly_after_sigkill(tmp_path):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    environment = subprocess_environment()
+    result = subprocess.run([*TWO_PROCESSES, "--out", whole], env=environment, capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("images/s; wrote") == 1  # one process prints
+    assert "(2 processes, float32)" in result.stdout
+    summary = json.loads((whole / "summary.json").read_text())
+    assert (summary["status"], summary["processes"]) == ("finished", 2)
+    streams = load_checkpoint(whole / "checkpoint.pt")["random_streams"]
+    assert len(streams) == 2  # each process's own random streams, to resume each
+    assert not torch.equal(streams[0]["batches_rng"], streams[1]["batches_rng"])
+
+    victim = subprocess.Popen([*TWO_PROCESSES, "--out", killed], env=environment,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (killed / "checkpoint.pt").exists() and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    kill_with_children(victim)
+    killed_at = load_checkpoint(killed / "checkpoint.pt")["step"]
+    assert 40 <= killed_at < 400 and not (killed / "summary.json").exists()
+    resumed = subprocess.run([*TWO_PROCESSES, "--out", killed, "--resume"], env=environment,
+                             capture_output=True, text=True, timeout=180)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert_same(load_checkpoint(killed / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt"))
+    losses = [[(row["step"], row["disc_loss"], row["gen_loss"]) for row in read_metrics(folder)]
+              for folder in (killed, whole)]
+    assert losses[0] == losses[1] and len(losses[0]) == 20
