@@ -21,10 +21,9 @@ import statistics
 import time
 from datetime import date
 from functools import partial
-from pathlib import Path
 
 import torch
-from machine import cpu_name, load_average
+from machine import cpu_name, load_average, write_results_section
 
 from gan_course import batched
 from gan_course.config import keep_freed_memory
@@ -32,7 +31,6 @@ from gan_course.data import toy
 from gan_course.penalties import WGANGradientPenalty
 from gan_course.toy_training import GANConfig
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## Gradient penalties in the batched engine"
 DATA = toy.ring_of_gaussians()
 K = 16
@@ -107,14 +105,7 @@ def write_section(rows, args, load_before: float) -> None:
     for r in rows:
         lines.append(f"| {r['threads']} | {r['label']} | {r['before']:.2f} | {r['after']:.2f} | "
                      f"{r['before'] / r['after']:.2f}× |")
-    text = RESULTS.read_text()
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + "\n".join(lines) + "\n" + (text[end:] if end != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    RESULTS.write_text(text)
+    write_results_section(SECTION, "\n".join(lines))
 
 
 if __name__ == "__main__":

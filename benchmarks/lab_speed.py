@@ -22,17 +22,15 @@ import os
 import statistics
 import time
 from datetime import date
-from pathlib import Path
 
 import torch
-from machine import cpu_name, load_average
+from machine import cpu_name, load_average, write_results_section
 
 from gan_course.config import keep_freed_memory
 from gan_course.data import toy
 from gan_course.toy_training import GANConfig, train_toy
 from gan_course.widgets import Lab, Player
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## Lab and player"
 
 
@@ -95,14 +93,7 @@ def main() -> None:
     ]
     lines += [f"| {runs} | {fresh:.0f} | {cached:.1f} |" for runs, (fresh, cached) in frames.items()]
     print("\n".join(lines))
-    text = RESULTS.read_text()
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + "\n".join(lines) + "\n" + (text[end:] if end != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    RESULTS.write_text(text)
+    write_results_section(SECTION, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -21,3 +21,19 @@ def cpu_name() -> str:
 def load_average() -> float:
     """The 1-minute load average: other processes slow every number measured."""
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def write_results_section(heading: str, text: str) -> None:
+    """Replace the section of RESULTS.md that starts at ``heading`` (a "## " line) and runs to
+    the next "## " heading, or add it at the end; the other sections stay as they are."""
+    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    start = old.find(heading)
+    if start < 0:
+        new = old.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
+    else:
+        end = old.find("\n## ", start + len(heading))
+        new = old[:start] + text.rstrip("\n") + "\n" + ("" if end < 0 else old[end:])
+    RESULTS.write_text(new)

@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 
 import torch
-from machine import cpu_name
+from machine import cpu_name, write_results_section
 from machine import load_average as machine_load
 
 from gan_course.batched import train_batch
@@ -219,18 +219,6 @@ def section(rows: list[dict], steps: int, batch_steps: int, repeats: int, load_b
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    """Replace the section in RESULTS.md (or add it), keeping any other sections."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = old.find(SECTION)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + ("" if end < 0 else old[end:])
-    RESULTS.write_text(new)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -247,7 +235,7 @@ def main() -> int:
     rows = []
     for threads in args.threads:
         rows += measure(threads, args.steps, args.batch_steps, args.repeats)
-    write_section(section(rows, args.steps, args.batch_steps, args.repeats, load_before,
+    write_results_section(SECTION, section(rows, args.steps, args.batch_steps, args.repeats, load_before,
                           allocator))
     print(f"wrote {RESULTS}")
     return 0
