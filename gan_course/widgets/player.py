@@ -34,7 +34,7 @@ MAX_PLAYER_WIDTH = 1000
 def pixel_for_pixel(layout) -> widgets.Layout:
     """An image widget's layout that shows a frame at its own size: a flex box would
     otherwise stretch it to the container's width, and an upscaled PNG is blurry."""
-    width = round(layout.figure.get_figwidth() * layout.figure.dpi)
+    width, _ = layout.figure.canvas.get_width_height()  # the PNG's own width, as savefig rounds it
     return widgets.Layout(width=f"{width}px", min_width=f"{width}px", height="auto")
 
 
