@@ -19,13 +19,15 @@ _CONJUGATE_INPUTS = {
     "pearson": ([-1.0, 0.0, 2.0], [-1.9, 5.0, 30.0]),
 }
 
+# Hints point to the method (maximise, then substitute), not to the maximiser or the answer.
 _CONJUGATE_HINTS = {
-    "kl": "f(u) = u log u; set the derivative of t u − u log u to zero: t − log u − 1 = 0, so "
-          "u = e^{t−1}, and put that u back into t u − u log u",
-    "gan": "f(u) = u log u − (u+1) log(u+1); the maximiser satisfies t = log(u/(u+1)), so "
-           "u = e^t/(1 − e^t); put it back in, or remember the answer is −log(1 − e^t)",
-    "reverse_kl": "f(u) = −log u; the maximiser is u = −1/t",
-    "pearson": "f(u) = (u − 1)²; the maximiser is u = 1 + t/2",
+    "kl": "f(u) = u log u; find the u that maximises t u − f(u) (where its derivative in u is "
+          "zero) and put that u back in",
+    "gan": "f(u) = u log u − (u+1) log(u+1); find the u that maximises t u − f(u) (derivative "
+           "zero; it exists only for t < 0) and put it back in",
+    "reverse_kl": "f(u) = −log u; find the u that maximises t u − f(u) (it exists only for "
+                  "t < 0) and put it back in",
+    "pearson": "f(u) = (u − 1)²; find the u that maximises t u − f(u) and put it back in",
 }
 
 
@@ -73,7 +75,8 @@ def check_activation(function, divergence: str, hidden: bool = False) -> None:
                      "compute it stably.")
     if not torch.allclose(got, expected, rtol=1e-5, atol=1e-5):
         raise failed(f"`{name}` gives {describe([got])} but g_f for {entry.title} is {describe([expected])} "
-                     f"at v = {describe([v])}. Hint: g_f(v) = {entry.formulas['activation']}.")
+                     f"at v = {describe([v])}. Hint: g_f maps any real v into the domain of f† "
+                     f"({entry.title}'s row of the lecture's f-GAN table gives that domain).")
     low, high = entry.domain
     inside = bool(((got > low) & (got < high)).all()) if entry.name != "total_variation" else True
     if not inside:

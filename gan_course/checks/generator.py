@@ -74,7 +74,8 @@ def check_reparameterised_sample(function, hidden: bool = False) -> None:
         raise failed(f"`{name}` gives {describe([sample[0]])} for the first noise "
                      f"{describe([noise[0]])} with mean {describe([mean])} and log_std "
                      f"{describe([log_std])}, expected {describe([expected[0]])}. "
-                     "Hint: x = μ + σ·z with σ = exp(log_std).")
+                     "Hint: shift the noise by the mean after scaling it by the standard deviation, "
+                     "and remember that log_std is the standard deviation's logarithm.")
     if not sample.requires_grad:
         raise failed(f"`{name}` returns a sample that does not depend on mean and log_std for "
                      "autograd (did you use .detach(), .item() or torch.no_grad()?). The point of the "

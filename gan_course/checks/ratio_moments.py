@@ -38,7 +38,8 @@ def check_lsif_loss(function, hidden: bool = False) -> None:
         elif close(got, float(0.5 * log_ratio_fake.pow(2).mean() - log_ratio_real.mean() + 0.5)):
             hint = "the inputs are log ratios l; the ratio is r = exp(l)"
         else:
-            hint = "average ½ exp(2 l) over the simulated samples and exp(l) over the real ones"
+            hint = ("each expectation is a mean over that distribution's own samples, and the "
+                    "ratio is the exponential of the log ratio")
         raise failed(f"`{name}` gives {got:.6g} but the LSIF loss is {expected:.6g} on "
                      f"log_ratio_real={describe([log_ratio_real])}, "
                      f"log_ratio_fake={describe([log_ratio_fake])}. Hint: {hint}.")
@@ -82,8 +83,9 @@ def check_ulsif_weights(function, hidden: bool = False) -> None:
         elif torch.allclose(got, no_ridge, rtol=1e-3, atol=1e-5):
             hint = "add λ times the identity to Ĥ before solving"
         else:
-            hint = ("Ĥ = kernel_fake.T @ kernel_fake / n_q, ĥ = kernel_real.mean(0), "
-                    "then torch.linalg.solve(Ĥ + λ I, ĥ)")
+            hint = ("Ĥ is the average outer product of the simulated samples' kernel rows, ĥ the "
+                    "average kernel row of the real samples; the weights solve one linear system "
+                    "with Ĥ and the ridge")
         raise failed(f"`{name}` gives weights {describe([got])} but the uLSIF solution is "
                      f"{describe([expected])} (kernel matrices {tuple(kernel_real.shape)} and "
                      f"{tuple(kernel_fake.shape)}, λ={regularisation}). Hint: {hint}.")
@@ -123,7 +125,8 @@ def check_gaussian_kernel(function, hidden: bool = False) -> None:
             elif torch.allclose(got.double(), torch.exp(-distances / (2 * bandwidth**2)), atol=1e-5):
                 hint = "square the distances: exp(−‖x_i − y_j‖² / (2σ²))"
             else:
-                hint = "exp(−‖x_i − y_j‖² / (2σ²)); torch.cdist(x, y) gives the distances ‖x_i − y_j‖"
+                hint = ("the kernel decays with the squared distance between two points, on the "
+                        "scale σ; torch.cdist gives every pairwise distance")
             raise failed(f"`{name}` differs from the Gaussian kernel on x={describe([x])}, "
                          f"y={describe([y])}, σ={bandwidth}: got {describe([got])}, expected "
                          f"{describe([expected])}. Hint: {hint}.")
@@ -143,8 +146,8 @@ def check_unbiased_mmd2(function, hidden: bool = False) -> None:
             hint = ("that is the biased estimate: leave out the pairs i = j in the x–x and y–y "
                     "averages, dividing by m(m − 1) and n(n − 1)")
         else:
-            hint = ("average k over pairs i ≠ j within x and within y, "
-                    "subtract twice the average of k over all pairs between x and y")
+            hint = ("MMD² compares how alike points are within each sample with how alike they "
+                    "are across the two; the unbiased estimate never pairs a point with itself")
         raise failed(f"`{name}` gives {got:.6g} but the unbiased MMD² is {expected:.6g} on "
                      f"x={describe([x])}, y={describe([y])}, σ={bandwidth}. Hint: {hint}.")
     print(f"✓ `{name}` matches the unbiased MMD² on {len(cases)} {'hidden ' if hidden else ''}inputs.")

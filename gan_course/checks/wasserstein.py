@@ -138,11 +138,11 @@ def check_interpolates(function, hidden: bool = False) -> None:
                      "one per coordinate, so that x̂ = ε x + (1 - ε) x̃ stays on the segment.")
     if float(epsilon.min()) < -1e-4 or float(epsilon.max()) > 1 + 1e-4:
         raise failed(f"`{name}`'s points leave the segments (ε ranges over [{float(epsilon.min()):.2f}, "
-                     f"{float(epsilon.max()):.2f}]). Hint: ε ~ U[0, 1], e.g. torch.rand(B, 1, "
-                     "generator=rng).")
+                     f"{float(epsilon.max()):.2f}]). Hint: each ε is a mixing weight between 0 and 1, "
+                     "drawn uniformly.")
     if float(epsilon.std()) < 0.1:
         raise failed(f"`{name}` uses (almost) the same ε for every pair (std {float(epsilon.std()):.3f}). "
-                     "Hint: draw one ε per pair, torch.rand(B, 1, generator=rng).")
+                     "Hint: draw a fresh ε for every pair, from the rng you are given.")
     if abs(float(epsilon.mean()) - 0.5) > 0.1:
         raise failed(f"`{name}`'s ε average {float(epsilon.mean()):.2f}, not about 0.5: they do not "
                      "look uniform on [0, 1]. Hint: use torch.rand, not torch.randn.")
