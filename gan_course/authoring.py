@@ -26,6 +26,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from gan_course.config import PROGRESS_ENV_VAR, QUICK_ENV_VAR
+
 ROOT = Path(__file__).resolve().parent.parent
 KERNEL_NAME = "gan-course"
 
@@ -141,8 +143,8 @@ def run_notebook(path: Path, quick: bool = False) -> tuple[nbformat.NotebookNode
     """Build a notebook from its .py twin (if any) and execute it; return it and the seconds taken."""
     path = Path(path)
     notebook = jupytext.read(twin_of(path)) if twin_of(path).exists() else nbformat.read(path, as_version=4)
-    os.environ["GAN_COURSE_QUICK"] = "1" if quick else "0"  # the kernel inherits it
-    os.environ["GAN_COURSE_PROGRESS"] = "final"  # finished bars as text, not widgets at 0%
+    os.environ[QUICK_ENV_VAR] = "1" if quick else "0"  # the kernel inherits it
+    os.environ[PROGRESS_ENV_VAR] = "final"  # finished bars as text, not widgets at 0%
     started = time.perf_counter()
     notebook_client(notebook, path.parent).execute()
     return keep_static_outputs(notebook), time.perf_counter() - started
