@@ -92,8 +92,8 @@ def test_bad_input_gets_one_line_and_status_2_without_a_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "gan-course: error: unknown experiment 'dcgan'; choose one of dcgan_cifar10, dcgan_mnist, "
-        "dragan_ns_cifar10, gan_gp_cifar10, ns_gan_cifar10, wgan_gp_cifar10 (gan-course list describes "
-        "them), or give the path of a TOML file."]
+        "dcgan_stacked_mnist, dragan_ns_cifar10, gan_gp_cifar10, ns_gan_cifar10, wgan_gp_cifar10 "
+        "(gan-course list describes them), or give the path of a TOML file."]
     assert not (tmp_path / "run").exists()
 
 

@@ -25,8 +25,8 @@ from gan_course.experiments.outputs import (
 )
 from gan_course.experiments.run import Process, build_networks, for_training
 
-SHIPPED = ["dcgan_cifar10", "dcgan_mnist", "dragan_ns_cifar10", "gan_gp_cifar10", "ns_gan_cifar10",
-           "wgan_gp_cifar10"]
+SHIPPED = ["dcgan_cifar10", "dcgan_mnist", "dcgan_stacked_mnist", "dragan_ns_cifar10", "gan_gp_cifar10",
+           "ns_gan_cifar10", "wgan_gp_cifar10"]
 LESSON_08 = ["ns_gan_cifar10", "gan_gp_cifar10", "dragan_ns_cifar10"]
 
 
@@ -46,7 +46,7 @@ def test_the_shipped_experiments_are_the_full_scale_runs_the_course_cites():
 def test_every_experiment_loads_and_its_quick_version_trains_on_offline_images(name):
     experiment = load_experiment(name)
     assert experiment.name == name and experiment.reproduces and experiment.expected_gpu_hours > 0
-    assert experiment.data in ("mnist", "cifar10")
+    assert experiment.data in ("mnist", "cifar10", "stacked_mnist")
     quick = load_experiment(name, quick=True)
     assert quick.data in OFFLINE_SETS
     assert quick.steps < experiment.steps and quick.width < experiment.width
