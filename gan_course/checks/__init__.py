@@ -22,6 +22,11 @@ from gan_course.checks.density_ratio import (
     check_ratio_estimate,
     check_scoring_rule,
 )
+from gan_course.checks.evaluation import (
+    check_classifier_score,
+    check_frechet_distance,
+    check_mode_count,
+)
 from gan_course.checks.f_gan import (
     check_activation,
     check_conjugate,
@@ -74,6 +79,8 @@ __all__ = [
     "check_wasserstein_1d", "check_exact_wasserstein", "check_interpolates", "check_same_ranking",
     # lesson 08
     "check_clip_weights", "check_wgan_gp_penalty", "check_dragan_penalty", "check_penalised_training",
+    # lesson 09
+    "check_frechet_distance", "check_mode_count", "check_classifier_score",
     # lesson 10
     "check_marginal_pairs", "check_ratio_estimation_loss", "check_posterior_from_logits",
     "check_expected_coverage",
