@@ -44,12 +44,12 @@ import torch
 from machine import cpu_name, load_average
 from torch import nn
 
+from gan_course.config import denormals_flushed_to_zero, keep_freed_memory
 from gan_course.config import device as default_device
-from gan_course.config import keep_freed_memory
 from gan_course.data.images import ImageBatches, load_images
 from gan_course.experiments.cli import main
 from gan_course.experiments.config import experiment_names, load_experiment
-from gan_course.experiments.run import build_networks, denormals_flushed_to_zero, prepare_run, train_run
+from gan_course.experiments.run import build_networks, prepare_run, train_run
 
 
 def command_line(settings: list[str], folder: Path) -> tuple[float, float]:

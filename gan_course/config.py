@@ -8,6 +8,7 @@ selects quick mode.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import os
@@ -174,3 +175,20 @@ def setup(seed: int = 0, threads: int | None = 1, verbose: bool = True) -> torch
         print(f"gan_course: device={chosen.type}, mode={mode}, seed={seed}, "
               f"torch {torch.__version__} on {torch.get_num_threads()} thread(s)")
     return chosen
+
+
+@contextlib.contextmanager
+def denormals_flushed_to_zero():
+    """Numbers below 1.2e-38 (float32) count as 0 on the CPU inside this block.
+
+    Adam's second moments and small activations underflow into such denormal numbers, which
+    x86 CPUs process many times slower: the DCGANs of the experiments ran up to 5x slower
+    without this on a 2-core CPU (the image critics of ``metrics`` gain about 20%); no GAN can
+    tell the difference. torch has no getter for the
+    setting, so the default, off, is restored after the block.
+    """
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)

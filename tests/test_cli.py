@@ -1,6 +1,6 @@
 """The gan-course command line: list, train (quick, resume after SIGKILL, NaN, two processes),
-sample and evaluate. Runs train on scikit-learn's 8×8 digits or a few steps of mnist5k, so that
-the file takes about two minutes on two cores."""
+sample and evaluate (with lesson 09's metrics). Runs train on scikit-learn's 8×8 digits or a few
+steps of mnist5k, so that the file takes about two minutes on two cores."""
 
 import csv
 import itertools
@@ -17,12 +17,14 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_course.data.images import ImageBatches
+from gan_course.data.images import ImageBatches, load_images
+from gan_course.experiments import evaluation
 from gan_course.experiments.cli import gpu_time, main
 from gan_course.experiments.config import experiment_names, load_experiment
-from gan_course.experiments.evaluation import evaluate_generator, evaluate_run
+from gan_course.experiments.evaluation import evaluate_generator, evaluate_run, image_metrics
 from gan_course.experiments.outputs import load_checkpoint
 from gan_course.experiments.run import build_networks
+from gan_course.metrics.features import CACHE_ENV_VAR
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -64,6 +66,16 @@ def assert_same(a, b, where="checkpoint"):
         assert torch.equal(a, b), where
     else:
         assert a == b, where
+
+
+@pytest.fixture(scope="module", autouse=True)
+def classifier_cache(tmp_path_factory):
+    """A fresh cache for evaluate's digit classifiers: trained once here (about 10 s for mnist5k,
+    1 s for digits8), never written to the user's cache."""
+    folder = tmp_path_factory.mktemp("gan_course_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV_VAR, str(folder))
+        yield folder
 
 
 # --------------------------------------------------------------------------- list and bad input
@@ -112,6 +124,8 @@ def test_bad_input_gets_one_line_and_status_2_without_a_traceback(tmp_path):
     (["sample", "{tmp}"], "{tmp} holds no checkpoint.pt; train into it first"),
     (["evaluate", "{tmp}"], "{tmp} holds no checkpoint.pt; train into it first"),
     (["sample", "{tmp}", "--n", "0"], "--n must be a positive number of samples, got 0."),
+    (["evaluate", "{tmp}", "--n", "3"], "--n must be at least 4 samples (precision and recall need more "
+                                        "than 3), got 3."),
 ])
 def test_bad_input_is_one_sentence_that_names_the_fix(args, start, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("GAN_COURSE_QUICK", raising=False)  # quick mode would train on offline images
@@ -173,7 +187,19 @@ def test_a_quick_run_writes_its_folder_and_sample_and_evaluate_read_it(tmp_path,
     evaluation = json.loads((out / "evaluation.json").read_text())
     assert evaluation["n"] == 200 and set(evaluation["scores"]) == {
         "sample_to_held_out", "held_out_to_sample", "sample_to_train"}
-    assert "sample → nearest held-out image" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "sample → nearest held-out image" in printed
+    assert_digit_metrics(evaluation["metrics"], n_modes=10)
+    assert evaluation["classifier"]["trained_on"] == "mnist5k"
+    assert any("FID is biased upward at n = 200" in note for note in evaluation["notes"])
+    # 40 steps make blobs, far from real digits on every metric that has a direction
+    metrics = evaluation["metrics"]
+    assert metrics["fid"]["samples"] > 5 * metrics["fid"]["real"]
+    assert metrics["classifier_score"]["samples"] < metrics["classifier_score"]["real"]
+    assert metrics["modes_covered"]["samples"] < metrics["modes_covered"]["real"] == 10
+    assert re.search(r"^  metric +samples +real$", printed, re.MULTILINE)
+    assert re.search(r"^  modes_covered +\d+/10 +10/10 ", printed, re.MULTILINE)
+    assert re.search(r"^  kid +\S+ ± \S+ +\S+ ± \S+ ", printed, re.MULTILINE)
 
 
 def test_a_quick_dcgan_on_the_8x8_digits_draws_samples_closer_to_unseen_digits(tmp_path):
@@ -187,6 +213,92 @@ def test_a_quick_dcgan_on_the_8x8_digits_draws_samples_closer_to_unseen_digits(t
     # measured: 0.76 → 0.46 and 0.84 → 0.52; real training digits score 0.31
     for score in ("sample_to_held_out", "held_out_to_sample"):
         assert after[score]["samples"] < 0.75 * before[score]["samples"], (score, before, after)
+
+
+# --------------------------------------------------------------------------- lesson 09's metrics
+
+
+DIGIT_METRICS = {"classifier_score", "fid", "kid", "precision", "recall", "modes_covered",
+                 "mode_kl_to_uniform", "ms_ssim_diversity"}
+
+
+def assert_digit_metrics(metrics: dict, n_modes: int) -> None:
+    """Every metric of a digit set, each a finite number for the samples and for the real images."""
+    assert set(metrics) == DIGIT_METRICS
+    for name, entry in metrics.items():
+        numbers = [entry["samples"], entry["real"], *entry.get("std", {}).values()]
+        assert all(isinstance(number, (int, float)) and number == number and abs(number) != float("inf")
+                   for number in numbers), (name, entry)
+    assert metrics["modes_covered"]["out_of"] == n_modes
+    assert set(metrics["kid"]["std"]) == {"samples", "real"}
+
+
+def digits8(n: int) -> dict:
+    """n training digits in shuffled order (as evaluate draws them), and the first n held-out ones."""
+    train = load_images("digits8", "train").images
+    chosen = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))[:2 * n]
+    return {"other_train": train[chosen[:n]], "real": train[chosen[n:]],
+            "reference": load_images("digits8", "held_out").images[:n]}
+
+
+def test_real_digits_in_place_of_the_samples_score_like_real_digits_and_a_collapse_does_not():
+    images = digits8(300)
+    # samples drawn from p* itself (other training digits) and samples that are one digit repeated
+    good = image_metrics(images["other_train"], images["reference"], images["real"], "digits8")
+    collapsed = image_metrics(images["other_train"][:1].repeat(300, 1, 1, 1), images["reference"],
+                              images["real"], "digits8")
+    for table in (good, collapsed):
+        assert_digit_metrics(table["metrics"], n_modes=10)
+        assert table["classifier"]["trained_on"] == "digits8" and "not_reported" not in table
+    real = {name: entry["real"] for name, entry in good["metrics"].items()}
+    assert real["precision"] > 0.5 and real["recall"] > 0.5 and real["modes_covered"] == 10
+    assert real["classifier_score"] > 7 and real["mode_kl_to_uniform"] < 0.05
+    assert good["metrics"]["fid"]["samples"] < 2 * real["fid"] + 1
+    # the same real images give the same "real" column whatever the samples
+    assert all(collapsed["metrics"][name]["real"] == real[name] for name in real)
+    collapse = {name: entry["samples"] for name, entry in collapsed["metrics"].items()}
+    assert collapse["modes_covered"] == 1 and collapse["ms_ssim_diversity"] == 1.0
+    assert collapse["recall"] < 0.05 and collapse["classifier_score"] < 1.01
+    assert collapse["fid"] > 10 * real["fid"] and collapse["kid"] > 10 * max(real["kid"], 1.0)
+    assert any("FID is biased upward at n = 300" in note for note in good["notes"])
+
+
+def test_stacked_mnist_reports_modes_out_of_1000_and_why_fid_is_absent():
+    real = load_images("stacked_mnist", "train", n_images=100).images
+    reference = load_images("stacked_mnist", "held_out", n_images=100).images
+    table = image_metrics(real[:1].repeat(100, 1, 1, 1), reference, real, "stacked_mnist")
+    metrics = table["metrics"]
+    assert set(metrics) == {"modes_covered", "mode_kl_to_uniform", "ms_ssim_diversity"}
+    assert metrics["modes_covered"]["out_of"] == 1000
+    # 100 random digit triples fall on about 100 · (1 − e^(−0.1)) ≈ 95 distinct modes
+    assert metrics["modes_covered"]["samples"] == 1 and 85 <= metrics["modes_covered"]["real"] <= 100
+    assert metrics["mode_kl_to_uniform"]["samples"] == pytest.approx(6.908, abs=1e-3)  # log 1000
+    assert "FID" in table["not_reported"] and table["classifier"]["trained_on"] == "mnist5k"
+
+
+def test_evaluate_generator_runs_the_stacked_mnist_metrics_on_an_untrained_generator():
+    experiment = load_experiment("dcgan_stacked_mnist", ["width=8"], quick=True)
+    generator, _ = build_networks(experiment, (3, 28, 28))
+    table = evaluate_generator(generator, experiment, n_samples=40)
+    assert table["n"] == 40 and set(table["scores"]) == {
+        "sample_to_held_out", "held_out_to_sample", "sample_to_train"}
+    assert table["metrics"]["modes_covered"]["out_of"] == 1000
+    assert 1 <= table["metrics"]["modes_covered"]["samples"] <= 40
+
+
+@pytest.mark.parametrize("data, size", [("cifar10", 32), ("celeba", 64)])
+def test_colour_sets_get_only_the_diversity_and_a_note_that_no_classifier_exists(data, size, monkeypatch):
+    def no_classifier(name):
+        raise AssertionError(f"asked for a classifier of {name} for {data}")
+
+    monkeypatch.setattr(evaluation, "digit_classifier", no_classifier)
+    images = torch.rand(3, 20, 3, size, size, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    table = image_metrics(images[0], images[1], images[2], data)
+    assert set(table["metrics"]) == {"ms_ssim_diversity"} and "classifier" not in table
+    assert 0 <= table["metrics"]["ms_ssim_diversity"]["samples"] < 0.2  # independent noise
+    assert "no offline classifier" in table["not_reported"]
+    assert {"cifar10": "CIFAR-10", "celeba": "CelebA"}[data] in table["not_reported"]
+    assert not any("FID" in note for note in table["notes"])
 
 
 # --------------------------------------------------------------------------- resume after SIGKILL

@@ -100,6 +100,11 @@ def _mode_count_cases(hidden: bool) -> list[tuple[str, Tensor, Tensor, float]]:
             ("a wider threshold", torch.cat([good, between]), modes, 0.5)]
 
 
+def _share_at_variance(samples: Tensor, modes: Tensor, std: float) -> float:
+    """The high-quality share of the common mistake: 3σ² in place of 3σ."""
+    return float(mode_coverage(samples, modes, std ** 2)[1])
+
+
 def check_mode_count(function, hidden: bool = False) -> None:
     """``function(samples, modes, std)`` → (modes covered, share of high-quality samples)."""
     name = getattr(function, "__name__", "count_modes")
@@ -118,7 +123,8 @@ def check_mode_count(function, hidden: bool = False) -> None:
                     "quality, within 3σ of it; being the nearest mode of a stray sample is not enough")
         elif close(share, expected_share * samples.shape[0], 1e-6):
             hint = "the share is a fraction of all the samples, not a count"
-        elif close(share, float(mode_coverage(samples, modes, std ** 2)[1]), 1e-6):
+        elif not close(share, expected_share, 1e-6) and close(share, _share_at_variance(samples, modes, std),
+                                                               1e-6):
             hint = "the threshold is 3 standard deviations; σ is the standard deviation, not the variance"
         else:
             hint = ("a sample is of high quality when it lies within 3σ (a distance) of its nearest "

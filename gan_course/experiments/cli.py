@@ -19,7 +19,7 @@ import sys
 
 from gan_course.config import is_quick, keep_freed_memory
 from gan_course.experiments.config import experiment_names, load_experiment, quick_changes
-from gan_course.experiments.evaluation import EVALUATION_SAMPLES, evaluate_run, sample_grid
+from gan_course.experiments.evaluation import EVALUATION_SAMPLES, MINIMUM_SAMPLES, evaluate_run, sample_grid
 from gan_course.experiments.run import (
     Run,
     TrainingDiverged,
@@ -65,10 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("run", metavar="DIR")
     sample.add_argument("--n", type=int, default=64, help="how many samples (default 64)")
     sample.add_argument("--seed", type=int, default=0, help="another seed gives other samples")
-    evaluate = commands.add_parser("evaluate", help="nearest-neighbour distances of a run's samples")
+    evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, modes, diversity and "
+                                   "nearest-neighbour distances of a run's samples")
     evaluate.add_argument("run", metavar="DIR")
     evaluate.add_argument("--n", type=int, default=EVALUATION_SAMPLES,
-                          help=f"how many samples (default {EVALUATION_SAMPLES})")
+                          help=f"how many samples (default {EVALUATION_SAMPLES}; at most the size of "
+                               "the data set's held-out split)")
     return parser
 
 
@@ -178,24 +180,57 @@ def sample_command(args) -> int:
     return 0
 
 
+# the rows of evaluate's table, in order, with what each measures
 SCORE_LINES = {
     "sample_to_held_out": "sample → nearest held-out image (fidelity: lower is closer to real images)",
     "held_out_to_sample": "held-out image → nearest sample (coverage: lower leaves fewer images unmatched)",
     "sample_to_train": "sample → nearest training image (far below `real`: copies training images)",
 }
+METRIC_LINES = {
+    "classifier_score": "Inception score with the digit classifier (higher: confident, balanced digits)",
+    "fid": "Fréchet distance to held-out features (lower is closer)",
+    "kid": "kernel distance to held-out features, ± its spread over subsets (lower is closer)",
+    "precision": "share of samples on the held-out images' manifold (fidelity)",
+    "recall": "share of held-out images on the samples' manifold (coverage)",
+    "modes_covered": "modes with at least one sample",
+    "mode_kl_to_uniform": "KL(mode histogram ‖ uniform) in nats (0: every mode equally often)",
+    "ms_ssim_diversity": "mean MS-SSIM of random pairs (lower: more diverse)",
+}
+
+
+def table_cells(entry: dict) -> tuple[str, str]:
+    """The samples and real cells of one metric: 0.4123, 12/1000 or 4.5 ± 0.3."""
+    if "out_of" in entry:
+        return tuple(f"{entry[column]}/{entry['out_of']}" for column in ("samples", "real"))
+    if "std" in entry:
+        return tuple(f"{entry[column]:.4g} ± {entry['std'][column]:.2g}" for column in ("samples", "real"))
+    return tuple(f"{entry[column]:.4g}" for column in ("samples", "real"))
+
+
+def evaluation_table(table: dict) -> list[str]:
+    """evaluate's printed table: metric, samples, real and what the metric measures."""
+    rows = [(name, *table_cells(table["scores"][name]), line) for name, line in SCORE_LINES.items()]
+    rows += [(name, *table_cells(table["metrics"][name]), line)
+             for name, line in METRIC_LINES.items() if name in table["metrics"]]
+    widths = [max(len(row[column]) for row in rows + [("metric", "samples", "real")]) for column in range(3)]
+    header = f"  {'metric':<{widths[0]}}  {'samples':>{widths[1]}}  {'real':>{widths[2]}}"
+    return [header] + [f"  {name:<{widths[0]}}  {samples:>{widths[1]}}  {real:>{widths[2]}}   {line}"
+                       for name, samples, real, line in rows]
 
 
 def evaluate_command(args) -> int:
     with user_input():
-        if args.n < 1:
-            raise ValueError(f"--n must be a positive number of samples, got {args.n}.")
+        if args.n < MINIMUM_SAMPLES:
+            raise ValueError(f"--n must be at least {MINIMUM_SAMPLES} samples (precision and recall need "
+                             f"more than {MINIMUM_SAMPLES - 1}), got {args.n}.")
         table = evaluate_run(args.run, args.n)
     print(f"{args.run}: {table['experiment']} at step {table['step']}, {table['n']} samples vs "
-          f"{table['n']} real images of {table['data']}; mean {table['distance']}:")
-    print(f"  {'samples':>8} {'real':>8}")
-    for key, line in SCORE_LINES.items():
-        score = table["scores"][key]
-        print(f"  {score['samples']:8.4f} {score['real']:8.4f}   {line}")
+          f"{table['n']} real images of {table['data']} (distances: {table['distance']}):")
+    print("\n".join(evaluation_table(table)))
+    for note in table["notes"]:
+        print(f"  note: {note}")
+    if "not_reported" in table:
+        print(f"  not reported: {table['not_reported']}")
     print(f"wrote {args.run}/evaluation.json")
     return 0
 

@@ -29,7 +29,6 @@ and writes files. Batch norm normalises over each process's own images.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from gan_course.config import denormals_flushed_to_zero
 from gan_course.config import device as default_device
 from gan_course.data.images import DOWNLOAD_HINTS, TITLES, TORCHVISION_SETS, ImageBatches, load_images
 from gan_course.experiments.config import Experiment, experiment_toml, load_experiment
@@ -409,22 +409,6 @@ class RunRecorder:
         if self.metrics is not None:
             self.metrics.append(row)
         self.last_row, self.logged_step, self.logged_time = row, step, now
-
-
-@contextlib.contextmanager
-def denormals_flushed_to_zero():
-    """Numbers below 1.2e-38 (float32) count as 0 on the CPU inside this block.
-
-    Adam's second moments and small activations underflow into such denormal numbers, which
-    x86 CPUs process many times slower: the DCGANs of the experiments ran up to 5x slower
-    without this on a 2-core CPU; no GAN can tell the difference. torch has no getter for the
-    setting, so the default, off, is restored after the block.
-    """
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
 
 
 def train_run(run: Run, progress: bool = True) -> dict:

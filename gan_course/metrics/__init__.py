@@ -29,6 +29,7 @@ from typing import Callable
 
 import torch
 
+from gan_course.config import denormals_flushed_to_zero
 from gan_course.models.dcgan import DCGANDiscriminator
 from gan_course.models.toy import mlp
 from gan_course.penalties import WGANGradientPenalty, gradient_norms, interpolates
@@ -355,14 +356,15 @@ def fit_wasserstein_critic(real: Tensor, fake: Tensor, steps: int = 500, seed: i
     if batch_size is None:
         batch_size = IMAGE_BATCH_SIZE if real.ndim == 4 else POINT_BATCH_SIZE
     batch = min(batch_size, real.shape[0], fake.shape[0])
-    for _ in range(steps):
-        x = real[torch.randint(real.shape[0], (batch,), generator=rng)]
-        x_fake = fake[torch.randint(fake.shape[0], (batch,), generator=rng)]
-        # minimise the negative objective: E_fake[f] − E_real[f] + λ GP
-        loss = critic(x_fake).mean() - critic(x).mean() + penalty(critic, x, x_fake)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    with denormals_flushed_to_zero():
+        for _ in range(steps):
+            x = real[torch.randint(real.shape[0], (batch,), generator=rng)]
+            x_fake = fake[torch.randint(fake.shape[0], (batch,), generator=rng)]
+            # minimise the negative objective: E_fake[f] − E_real[f] + λ GP
+            loss = critic(x_fake).mean() - critic(x).mean() + penalty(critic, x, x_fake)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     return critic
 
 
@@ -395,8 +397,9 @@ def independent_critic(real_heldout: Tensor, fake: Tensor, steps: int = 500, see
     likelihood and GAN-based training of Real NVPs"; the talk's "independent
     Wasserstein critic").
 
-    Both samples are split: the first (1 − test_fraction) of each trains the
-    critic f (``fit_wasserstein_critic``, options in ``critic_options``); on the rest,
+    Both samples are split: the first (1 − test_fraction) of each (pass them in
+    random order, as a generator draws them) trains the critic f
+    (``fit_wasserstein_critic``, options in ``critic_options``); on the rest,
 
         Ŵ = (E_real[f] − E_fake[f]) / s,   s = E_x̂[‖∇f(x̂)‖]   (s = 1 if rescale=False).
 

@@ -96,9 +96,17 @@ def broken_samples(unseen: Tensor, unseen_labels: Tensor, memorised: Tensor, n: 
         "blurred": gaussian_blur(real, sigma=1.0),
         "noisy": add_noise(real, std=0.5, seed=seed),
         "one_per_class": one_per_class(unseen, unseen_labels, n),
-        "half_noise": torch.cat([unseen[n:n + half], uniform_noise(n - half, unseen.shape[1:], seed)]),
+        "half_noise": shuffled(torch.cat([unseen[n:n + half],
+                                          uniform_noise(n - half, unseen.shape[1:], seed)]), seed),
     }
 
 
+def shuffled(images: Tensor, seed: int = 0) -> Tensor:
+    """The images in a random order: a generator's failures come mixed among its samples, and
+    a metric that splits a sample (the independent critic trains on its first half) must not
+    see all of one kind in one part."""
+    return images[torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))]
+
+
 __all__ = ["FAILURES", "DESCRIPTIONS", "broken_samples", "gaussian_blur", "add_noise", "uniform_noise",
-           "keep_classes", "one_per_class"]
+           "keep_classes", "one_per_class", "shuffled"]
