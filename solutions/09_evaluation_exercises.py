@@ -195,9 +195,9 @@ for name, mixture in [("the ring itself", ring), ("collapsed onto 3 modes", coll
 # %% [markdown]
 # ## Task 4 · In your own words
 #
-# A generator that has memorised its training set outputs copies of training images. Its FID
-# against the training set is near 0, better than that of a perfect generator, whose samples are
-# new draws from $p^*$. In three or four sentences: which of this notebook's metrics (FID, the mode
+# A generator that has memorised a small training set (say 100 images) outputs copies of them.
+# Its FID against the training set is near 0, better than that of a perfect generator, whose
+# samples are new draws from $p^*$. In three or four sentences: which of this notebook's metrics (FID, the mode
 # count, the classifier score) could tell the copying generator from a good one, with what data,
 # and what would you compare? Why can the others not?
 
@@ -213,5 +213,7 @@ for name, mixture in [("the ring itself", ring), ("collapsed onto 3 modes", coll
 # the training set is far below its FID against held-out data (and below the FID between two real
 # samples, the floor a perfect generator reaches). The same holds for an independent critic
 # trained and evaluated on held-out data, and, most directly, for nearest-neighbour distances: each
-# copy has a training image at distance 0, while held-out images do not.
+# copy has a training image at distance 0, while held-out images do not. (Lesson 09 shows the
+# limit: copies drawn from a *large* training set are a sample of $p^*$, and only the comparison
+# with the training set reveals them.)
 # ### END SOLUTION

@@ -4,7 +4,7 @@
     gan-course train dcgan_mnist --quick --out runs/quick     a CPU smoke run, well under a minute
     gan-course train wgan_gp_cifar10 --out runs/wgan --set data_root=~/data
     gan-course sample runs/quick --n 64                       a grid from the latest checkpoint
-    gan-course evaluate runs/quick                            nearest-neighbour distances
+    gan-course evaluate runs/quick                            lesson 09's metrics beside real images
 
 The modules, in the order a run uses them:
 
