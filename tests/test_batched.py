@@ -38,8 +38,12 @@ def assert_same_run(together, alone):
         assert torch.allclose(together.losses[name], alone.losses[name], **TOLERANCE), name
     for got, want in zip(together.generator.parameters(), alone.generator.parameters()):
         assert torch.allclose(got, want, **TOLERANCE)
+    # The metrics count the 2,000 metric samples per cell or per mode: step functions of the
+    # samples, so a sample within rounding of a cell edge may fall on the other side in one
+    # run (seen: grid KL 10.142 against 10.130 after 70 steps). 1% covers a few such samples;
+    # a run that mixed another run's data or noise would differ by O(1).
     for name in together.metrics:
-        assert torch.allclose(together.metrics[name], alone.metrics[name], atol=1e-4), name
+        assert torch.allclose(together.metrics[name], alone.metrics[name], rtol=1e-2, atol=1e-3), name
 
 
 def configs_for(make):
