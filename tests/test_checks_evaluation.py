@@ -154,3 +154,13 @@ def test_classifier_score_passes_and_agrees_with_the_package(capsys):
 def test_classifier_score_catches_the_common_mistakes(wrong, words):
     with pytest.raises(checks.CheckFailed, match=words):
         checks.check_classifier_score(wrong)
+
+
+def in_float32(mean_1, cov_1, mean_2, cov_2):
+    """The right formula computed after casting to float32."""
+    return frechet_distance(mean_1.float(), cov_1.float(), mean_2.float(), cov_2.float())
+
+
+def test_frechet_distance_in_float32_is_told_to_keep_float64():
+    with pytest.raises(checks.CheckFailed, match="float64"):
+        checks.check_frechet_distance(in_float32)

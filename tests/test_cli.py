@@ -21,7 +21,7 @@ from gan_course.data.images import ImageBatches, load_images
 from gan_course.experiments import evaluation
 from gan_course.experiments.cli import gpu_time, main
 from gan_course.experiments.config import experiment_names, load_experiment
-from gan_course.experiments.evaluation import evaluate_generator, evaluate_run, image_metrics
+from gan_course.experiments.evaluation import compare_with_real, evaluate_generator, evaluate_run
 from gan_course.experiments.outputs import load_checkpoint
 from gan_course.experiments.run import build_networks
 from gan_course.metrics.features import CACHE_ENV_VAR
@@ -244,8 +244,8 @@ def digits8(n: int) -> dict:
 def test_real_digits_in_place_of_the_samples_score_like_real_digits_and_a_collapse_does_not():
     images = digits8(300)
     # samples drawn from p* itself (other training digits) and samples that are one digit repeated
-    good = image_metrics(images["other_train"], images["reference"], images["real"], "digits8")
-    collapsed = image_metrics(images["other_train"][:1].repeat(300, 1, 1, 1), images["reference"],
+    good = compare_with_real(images["other_train"], images["reference"], images["real"], "digits8")
+    collapsed = compare_with_real(images["other_train"][:1].repeat(300, 1, 1, 1), images["reference"],
                               images["real"], "digits8")
     for table in (good, collapsed):
         assert_digit_metrics(table["metrics"], n_modes=10)
@@ -266,7 +266,7 @@ def test_real_digits_in_place_of_the_samples_score_like_real_digits_and_a_collap
 def test_stacked_mnist_reports_modes_out_of_1000_and_why_fid_is_absent():
     real = load_images("stacked_mnist", "train", n_images=100).images
     reference = load_images("stacked_mnist", "held_out", n_images=100).images
-    table = image_metrics(real[:1].repeat(100, 1, 1, 1), reference, real, "stacked_mnist")
+    table = compare_with_real(real[:1].repeat(100, 1, 1, 1), reference, real, "stacked_mnist")
     metrics = table["metrics"]
     assert set(metrics) == {"modes_covered", "mode_kl_to_uniform", "ms_ssim_diversity"}
     assert metrics["modes_covered"]["out_of"] == 1000
@@ -293,7 +293,7 @@ def test_colour_sets_get_only_the_diversity_and_a_note_that_no_classifier_exists
 
     monkeypatch.setattr(evaluation, "digit_classifier", no_classifier)
     images = torch.rand(3, 20, 3, size, size, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    table = image_metrics(images[0], images[1], images[2], data)
+    table = compare_with_real(images[0], images[1], images[2], data)
     assert set(table["metrics"]) == {"ms_ssim_diversity"} and "classifier" not in table
     assert 0 <= table["metrics"]["ms_ssim_diversity"]["samples"] < 0.2  # independent noise
     assert "no offline classifier" in table["not_reported"]

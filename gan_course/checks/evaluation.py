@@ -53,6 +53,9 @@ def _frechet_hint(got: float, args) -> str:
         return "the mean term is the squared distance between the means, not the distance"
     if close(got, right - mean_term, 1e-6):
         return "the distance between the means is missing"
+    if close(got, right, 1e-3):
+        return ("the answer is right to about 3 digits only: compute in the inputs' float64, since "
+                "float32 rounding is large against the tiny eigenvalues of a singular covariance")
     return ("Σ₁Σ₂ is not symmetric and its square root is not the product of the square roots "
             "unless the two commute; go through a symmetric matrix built from Σ₁^{1/2} and Σ₂, "
             "which has the same eigenvalues as Σ₁Σ₂")

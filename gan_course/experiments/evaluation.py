@@ -20,8 +20,8 @@ beside the score of n real images in place of the samples: training images for t
 (what a generator drawing from p* itself would get), held-out images for the third.
 
 These are crude: pixel distances favour smooth, average-looking images over sharp ones, and
-they say nothing about what a classifier sees. So ``image_metrics`` adds lesson 09's metrics,
-each defined (formula and paper) in its own module and only called here, for the samples and
+they say nothing about what a classifier sees. So ``compare_with_real`` adds lesson 09's metrics
+(``gan_course.metrics.summary.image_metrics``), for the samples and
 for the same n real training images in their place:
 
 - digits (mnist5k, mnist, digits8), through the course's digit classifier of that set
@@ -39,8 +39,6 @@ The table names what it leaves out ("not_reported") and how far to trust it ("no
 
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
@@ -50,14 +48,9 @@ from gan_course.data.images import TITLES, load_images
 from gan_course.experiments.config import Experiment, load_experiment
 from gan_course.experiments.outputs import RunFolder, load_checkpoint, save_image_grid, write_json
 from gan_course.experiments.run import SAMPLE_STREAM, build_networks, data_root, generate
-from gan_course.metrics.diversity import digit_modes, ms_ssim_diversity, precision_recall, stacked_mnist_modes
-from gan_course.metrics.features import (
-    DigitClassifier,
-    classifier_features,
-    classifier_probabilities,
-    digit_classifier,
-)
-from gan_course.metrics.scores import classifier_score, fid, kid
+from gan_course.metrics.diversity import stacked_mnist_modes
+from gan_course.metrics.features import classifier_features, digit_classifier
+from gan_course.metrics.summary import image_metrics
 
 Tensor = torch.Tensor
 
@@ -73,13 +66,6 @@ STACKED_MNIST = "stacked_mnist"
 
 # precision_recall's k (Kynkäänniemi et al.'s 3): each set needs more than k images
 MINIMUM_SAMPLES = 4
-# KID's subsets: Bińkowski et al.'s 1,000 images, but at most n/2: subsets of all n samples and n
-# reference images would all be the same set, and the spread over them a meaningless 0.
-KID_SUBSET_SIZE = 1000
-# Random pairs of images for the MS-SSIM diversity: n, at most 1,000. A pair of 28-pixel digits
-# costs about 6 ms on a 2-core CPU (three times that for stacked MNIST's three channels); one pair's
-# score spreads by 0.18 on real digits, so the mean of 1,000 pairs is good to about ±0.006.
-DIVERSITY_PAIRS = 1000
 # Below this many samples FID's upward bias is large (2,048: Inception's feature dimension,
 # pytorch-fid's advice on the least sample size).
 FID_SAMPLES = 2048
@@ -128,11 +114,6 @@ def significant(value: float) -> float:
     return float(f"{float(value):.{SIGNIFICANT_PLACES}g}")
 
 
-def each(function: Callable, values: dict) -> dict:
-    """{"samples": f(samples), "real": f(real)}: ``function`` of each set, rounded."""
-    return {name: significant(function(value)) for name, value in values.items()}
-
-
 def nearest_neighbour_scores(samples: Tensor, train: Tensor, held_out: Tensor,
                              real: Tensor) -> dict[str, dict[str, float]]:
     """The three distances of the module, for ``samples`` and for ``real`` images (as many, in
@@ -149,43 +130,22 @@ def nearest_neighbour_scores(samples: Tensor, train: Tensor, held_out: Tensor,
 # --------------------------------------------------------------------------- lesson 09's metrics
 
 
-def classifier_metrics(images: dict[str, Tensor], reference: Tensor,
-                       classifier: DigitClassifier) -> dict[str, dict]:
-    """The classifier score, FID, KID (mean, and its spread over subsets as "std"), precision and
-    recall of each image set in ``images`` ({"samples": ..., "real": ...}), the last four against
-    the ``reference`` images, all through ``classifier`` (see ``gan_course.metrics.scores`` and
-    ``gan_course.metrics.diversity`` for their definitions)."""
-    reference_features = classifier_features(classifier, reference)
-    features = {name: classifier_features(classifier, batch) for name, batch in images.items()}
-    kids = {name: kid(reference_features, batch, subset_size=min(KID_SUBSET_SIZE, len(batch) // 2))
-            for name, batch in features.items()}
-    precision_recalls = {name: precision_recall(reference_features, batch)
-                         for name, batch in features.items()}
-    return {
-        "classifier_score": each(lambda batch: classifier_score(classifier_probabilities(classifier, batch)),
-                                 images),
-        "fid": each(lambda batch: fid(reference_features, batch), features),
-        "kid": {**each(lambda pair: pair[0], kids), "std": each(lambda pair: pair[1], kids)},
-        "precision": each(lambda pair: pair[0], precision_recalls),
-        "recall": each(lambda pair: pair[1], precision_recalls),
-    }
-
-
-def mode_metrics(images: dict[str, Tensor], count_modes: Callable,
-                 classifier: DigitClassifier) -> dict[str, dict]:
-    """The modes covered (out of all the data's modes) and the KL of the mode histogram to uniform
-    of each image set, with ``count_modes`` = ``digit_modes`` or ``stacked_mnist_modes``."""
-    counts = {name: count_modes(batch, classifier) for name, batch in images.items()}
-    return {"modes_covered": {**{name: count.covered for name, count in counts.items()},
-                              "out_of": len(counts["samples"].counts)},
-            "mode_kl_to_uniform": each(lambda count: count.kl_to_uniform, counts)}
-
-
-def diversity_metrics(images: dict[str, Tensor]) -> dict[str, dict]:
-    """The MS-SSIM diversity (``gan_course.metrics.diversity.ms_ssim_diversity``) of each image set,
-    over min(n, ``DIVERSITY_PAIRS``) random pairs."""
-    return {"ms_ssim_diversity": each(
-        lambda batch: ms_ssim_diversity(batch, pairs=min(DIVERSITY_PAIRS, len(batch))), images)}
+def side_by_side(tables: dict[str, dict[str, float]]) -> dict[str, dict]:
+    """{"fid": {"samples": x, "real": y}, ...} from {"samples": {"fid": x, ...}, "real": {...}}:
+    each metric of ``summary.image_metrics`` for every image set, rounded; KID's spread goes under
+    "kid"'s "std", the number of modes under "modes_covered"'s "out_of"."""
+    first = next(iter(tables.values()))
+    rows = {}
+    for metric in first:
+        if metric in ("kid_std", "modes_total"):
+            continue
+        rows[metric] = {name: table[metric] if metric == "modes_covered" else significant(table[metric])
+                        for name, table in tables.items()}
+    if "kid_std" in first:
+        rows["kid"]["std"] = {name: significant(table["kid_std"]) for name, table in tables.items()}
+    if "modes_total" in first:
+        rows["modes_covered"]["out_of"] = first["modes_total"]
+    return rows
 
 
 def sample_size_notes(n: int, metrics: dict) -> list[str]:
@@ -201,7 +161,7 @@ def sample_size_notes(n: int, metrics: dict) -> list[str]:
     return notes
 
 
-def image_metrics(samples: Tensor, reference: Tensor, real: Tensor, data: str) -> dict:
+def compare_with_real(samples: Tensor, reference: Tensor, real: Tensor, data: str) -> dict:
     """Lesson 09's metrics of ``samples`` beside the same metrics of ``real`` images (as many, in
     their place), with ``reference`` (held-out images) as the real distribution for FID, KID and
     precision/recall; which metrics depends on ``data`` (see the module's docstring).
@@ -211,32 +171,36 @@ def image_metrics(samples: Tensor, reference: Tensor, real: Tensor, data: str) -
     and "not_reported" (why) when lesson 09's classifier metrics are missing.
     """
     images = {"samples": samples, "real": real}
-    table = {"metrics": {}}
+    table = {}
     if data in CLASSIFIERS:
         classifier = digit_classifier(CLASSIFIERS[data])
         table["classifier"] = {"trained_on": classifier.data,
                                "held_out_accuracy": significant(classifier.held_out_accuracy)}
         if data == STACKED_MNIST:
-            table["metrics"] = mode_metrics(images, stacked_mnist_modes, classifier)
+            # the classifier reads one channel: no features for a stacked image, modes per channel
+            tables = {name: image_metrics(batch, classifier, count_modes=stacked_mnist_modes)
+                      for name, batch in images.items()}
             table["not_reported"] = ("classifier score, FID, KID, precision and recall: the digit "
                                      "classifier reads one channel, so it has no features for a stacked "
                                      "image; the modes classify each channel instead.")
         else:
-            table["metrics"] = {**classifier_metrics(images, reference, classifier),
-                                **mode_metrics(images, digit_modes, classifier)}
+            reference_features = classifier_features(classifier, reference)
+            tables = {name: image_metrics(batch, classifier, reference_features=reference_features)
+                      for name, batch in images.items()}
     else:
+        tables = {name: image_metrics(batch) for name, batch in images.items()}
         table["not_reported"] = (f"classifier score, FID, KID, precision, recall and modes: the course "
                                  f"has no offline classifier for {TITLES.get(data, data)} images (FID "
                                  "needs a network trained on such images, and nothing is downloaded "
                                  "at run time).")
-    table["metrics"].update(diversity_metrics(images))
+    table["metrics"] = side_by_side(tables)
     table["notes"] = sample_size_notes(len(samples), table["metrics"])
     return table
 
 
 def evaluate_generator(generator: nn.Module, experiment: Experiment,
                        n_samples: int = EVALUATION_SAMPLES) -> dict:
-    """``nearest_neighbour_scores`` and ``image_metrics`` of ``generator`` on the experiment's data
+    """``nearest_neighbour_scores`` and ``compare_with_real`` of ``generator`` on the experiment's data
     set, with n, the number of samples (n_samples, or fewer when a split of the data set is
     smaller); n held-out images are the metrics' reference."""
     if n_samples < MINIMUM_SAMPLES:
@@ -251,7 +215,7 @@ def evaluate_generator(generator: nn.Module, experiment: Experiment,
     chosen = torch.randperm(len(train), generator=torch.Generator().manual_seed(experiment.seed))[:n]
     real = train[chosen]
     return {"n": n, "scores": nearest_neighbour_scores(samples, train, held_out, real),
-            **image_metrics(samples, held_out[:n], real, experiment.data)}
+            **compare_with_real(samples, held_out[:n], real, experiment.data)}
 
 
 def evaluate_run(run_folder, n_samples: int = EVALUATION_SAMPLES) -> dict:
@@ -264,5 +228,5 @@ def evaluate_run(run_folder, n_samples: int = EVALUATION_SAMPLES) -> dict:
     return table
 
 
-__all__ = ["load_generator", "sample_grid", "evaluate_run", "evaluate_generator", "image_metrics",
+__all__ = ["load_generator", "sample_grid", "evaluate_run", "evaluate_generator", "compare_with_real",
            "nearest_distances", "nearest_neighbour_scores", "draw_samples", "MINIMUM_SAMPLES"]
