@@ -52,6 +52,7 @@ from gan_course.experiments.outputs import image_grid
 from gan_course.metrics import diversity, failures, scores
 from gan_course.metrics.features import classifier_features, classifier_probabilities, digit_classifier
 from gan_course.metrics.likelihood import bits_per_dim
+from gan_course.metrics.summary import image_metrics
 from gan_course.plotting import row_of_axes
 
 device = gan_course.setup(seed=0)
@@ -87,10 +88,6 @@ print(f"T = {len(generator_train):,} training digits, U = {len(unseen):,} unseen
 
 def features(images):
     return classifier_features(classifier, images)
-
-
-def probabilities(images):
-    return classifier_probabilities(classifier, images)
 
 
 reference_features = features(reference)
@@ -137,22 +134,19 @@ pairs = gan_course.budget(full=500, quick=50)
 kid_subsets = gan_course.budget(full=100, quick=5)
 
 
-def evaluate(samples, against=reference, against_features=reference_features):
-    """Every metric of this lesson for one set of samples, against one set of real images."""
-    sample_features = features(samples)
-    precision, recall = diversity.precision_recall(against_features, sample_features)
-    modes = diversity.digit_modes(samples, classifier)
-    return {
-        "score": scores.classifier_score(probabilities(samples)),
-        "FID": scores.fid(against_features, sample_features),
-        "KID": scores.kid(against_features, sample_features, subsets=kid_subsets, subset_size=len(samples))[0],
-        "precision": precision,
-        "recall": recall,
-        "MS-SSIM": diversity.ms_ssim_diversity(samples, pairs=pairs),
-        "classes": modes.covered,
-        "KL": modes.kl_to_uniform,
-        "critic W": metrics.independent_critic(against, samples, steps=critic_steps),
-    }
+# the package's names (``gan_course.metrics.summary.image_metrics``) and this lesson's column labels
+LABELS = {"classifier_score": "score", "fid": "FID", "kid": "KID", "precision": "precision",
+          "recall": "recall", "ms_ssim_diversity": "MS-SSIM", "modes_covered": "classes",
+          "mode_kl_to_uniform": "KL"}
+
+
+def evaluate(samples):
+    """Every metric of this lesson for one set of samples, against the held-out digits H."""
+    values = image_metrics(samples, classifier, reference_features=reference_features, pairs=pairs,
+                           kid_subsets=kid_subsets, kid_subset_size=len(samples))
+    row = {label: values[name] for name, label in LABELS.items()}
+    row["critic W"] = metrics.independent_critic(reference, samples, steps=critic_steps)
+    return row
 
 
 real = evaluate(unseen[:n])
