@@ -4,3 +4,8 @@ from gan_course.models.dcgan import DCGANDiscriminator, DCGANEncoder, DCGANGener
 from gan_course.models.toy import mlp
 
 __all__ = ["mlp", "DCGANGenerator", "DCGANDiscriminator", "DCGANEncoder", "dcgan_init"]
+
+# Real NVP (Dinh et al. 2017), the flow of lesson 06
+from gan_course.models.realnvp import RealNVP2D, RealNVPImage
+
+__all__ += ["RealNVP2D", "RealNVPImage"]
