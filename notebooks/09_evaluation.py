@@ -389,8 +389,8 @@ print("nearest train: mean RMS pixel distance from a sample to the nearest image
 #   from 2,000 stored real digits *are* a sample of $p^*$, and no metric of samples can tell them
 #   from new ones (its FID against $H$ is even a little below the control's). What exposes it is
 #   the *gap* between training and held-out measurements: FID against $T$ far below FID against
-#   $H$ (about 6 against 9, where the control reads 11 and 10), and a nearest-training distance of
-#   0. The critic's estimate is too noisy at this budget (±0.7 between real sets) to show that gap.
+#   $H$ (about 6 against 9, where the control reads 11 and 10), and a nearest-training distance
+#   of 0. The critic's estimate is too noisy at this budget (±0.7 between real sets) to show that gap.
 #
 # Not confirmed, then, in the strong form "an independent critic catches memorisation": it catches
 # the loss of diversity that copying a small set brings; copying a large set shows only in a

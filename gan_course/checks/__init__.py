@@ -34,6 +34,11 @@ from gan_course.checks.f_gan import (
     check_trained_bound,
     check_variational_bound,
 )
+from gan_course.checks.flows import (
+    check_bits_per_dim,
+    check_coupling_encode,
+    check_coupling_inverse,
+)
 from gan_course.checks.generator import (
     check_generator_loss,
     check_generator_step,
@@ -77,6 +82,8 @@ __all__ = [
     "check_generator_loss", "check_slopes", "check_reparameterised_sample", "check_generator_step",
     # lesson 05
     "check_wasserstein_1d", "check_exact_wasserstein", "check_interpolates", "check_same_ranking",
+    # lesson 06
+    "check_coupling_encode", "check_coupling_inverse", "check_bits_per_dim",
     # lesson 08
     "check_clip_weights", "check_wgan_gp_penalty", "check_dragan_penalty", "check_penalised_training",
     # lesson 09
