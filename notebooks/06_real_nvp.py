@@ -47,7 +47,7 @@ import gan_course
 from gan_course import metrics
 from gan_course.data.images import ImageBatches, load_images
 from gan_course.data.toy import TwoMoons
-from gan_course.divergences.mmd import mmd2_unbiased, permutation_test
+from gan_course.divergences.mmd import permutation_test
 from gan_course.experiments.outputs import image_grid
 from gan_course.flow_training import train_flow
 from gan_course.metrics.likelihood import bits_per_dim
