@@ -51,8 +51,8 @@ from gan_course.divergences.mmd import permutation_test
 from gan_course.experiments.outputs import image_grid
 from gan_course.flow_training import train_flow
 from gan_course.metrics.likelihood import bits_per_dim
-from gan_course.models.realnvp import AffineCoupling, RealNVP2D, RealNVPImage, checkerboard_mask, coupling_mlp
-from gan_course.models.realnvp import dequantise, flow_bits_per_dim
+from gan_course.models.realnvp import (AffineCoupling, RealNVP2D, RealNVPImage, checkerboard_mask, dequantise,
+                                       flow_bits_per_dim)
 from gan_course.models.toy import mlp
 from gan_course.penalties import WGANGradientPenalty
 from gan_course.plotting import REAL_COLOUR, row_of_axes
