@@ -92,8 +92,8 @@ def _encode_y_hint(y: Tensor, x: Tensor, b: Tensor, s, t) -> str:
     for wrong, hint in candidates:
         if _same(y, wrong):
             return hint
-    return ("y = b⊙x + (1 − b)⊙(x⊙exp(s(b⊙x)) + t(b⊙x)), elementwise: b⊙x is copied, and the "
-            "rest is scaled by exp(s) and shifted by t, both computed from b⊙x")
+    return ("work elementwise: the coordinates where b = 1 are copied, and the others are scaled by "
+            "exp(s) and then shifted by t, both computed from the copied part only")
 
 
 def _log_det_hint(log_det: Tensor, x: Tensor, b: Tensor, s) -> str:
@@ -176,8 +176,8 @@ def _inverse_hint(x: Tensor, y: Tensor, b: Tensor, s, t) -> str:
     for wrong, hint in candidates:
         if _same(x, wrong):
             return hint
-    return ("solve y = b⊙x + (1 − b)⊙(x⊙exp(s(b⊙x)) + t(b⊙x)) for x: b⊙x = b⊙y gives s and t, "
-            "then x = b⊙y + (1 − b)⊙((y − t(b⊙y))⊙exp(−s(b⊙y)))")
+    return ("undo encode's steps in reverse order: the copied part b⊙y equals b⊙x, so it gives the "
+            "same s and t; then undo the shift, then the scaling, on the other coordinates")
 
 
 def check_coupling_inverse(function, hidden: bool = False) -> None:
