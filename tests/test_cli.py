@@ -104,15 +104,17 @@ def test_bad_input_gets_one_line_and_status_2_without_a_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "gan-course: error: unknown experiment 'dcgan'; choose one of dcgan_cifar10, dcgan_mnist, "
-        "dcgan_stacked_mnist, dragan_ns_cifar10, gan_gp_cifar10, ns_gan_cifar10, wgan_gp_cifar10 "
-        "(gan-course list describes them), or give the path of a TOML file."]
+        "dcgan_stacked_mnist, dragan_ns_cifar10, gan_gp_cifar10, ns_gan_cifar10, realnvp_mle_celeba32, "
+        "realnvp_mle_cifar10, realnvp_mle_mnist, realnvp_wgan_gp_celeba32, realnvp_wgan_gp_cifar10, "
+        "realnvp_wgan_gp_mnist, wgan_gp_cifar10 (gan-course list describes them), or give the path of a "
+        "TOML file."]
     assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize("args, start", [
     (["train", "nope", "--out", "{out}"], "unknown experiment 'nope'"),
     (["train", "dcgan_mnist", "--out", "{out}", "--set", "lr=0.1"],
-     "unknown setting 'lr'; the valid keys are data, data_root, loss, penalty"),
+     "unknown setting 'lr'; the valid keys are generator, objective, data, data_root, resolution, loss"),
     (["train", "dcgan_mnist", "--out", "{out}", "--set", "steps=many"],
      "--set steps=many is not valid: steps must be an integer, e.g. --set steps=1000."),
     (["train", "dcgan_mnist", "--out", "{out}", "--set", "disc_norm=layer"],

@@ -9,11 +9,13 @@ import torch
 
 from gan_course.data.images import OFFLINE_SETS
 from gan_course.experiments.config import (
+    FIELD_TYPES,
     SETTINGS,
     experiment_names,
     experiment_toml,
     load_experiment,
     parse_setting,
+    read_toml,
 )
 from gan_course.experiments.evaluation import nearest_distances
 from gan_course.experiments.outputs import (
@@ -26,7 +28,8 @@ from gan_course.experiments.outputs import (
 from gan_course.experiments.run import Process, build_networks, for_training
 
 SHIPPED = ["dcgan_cifar10", "dcgan_mnist", "dcgan_stacked_mnist", "dragan_ns_cifar10", "gan_gp_cifar10",
-           "ns_gan_cifar10", "wgan_gp_cifar10"]
+           "ns_gan_cifar10", "realnvp_mle_celeba32", "realnvp_mle_cifar10", "realnvp_mle_mnist",
+           "realnvp_wgan_gp_celeba32", "realnvp_wgan_gp_cifar10", "realnvp_wgan_gp_mnist", "wgan_gp_cifar10"]
 LESSON_08 = ["ns_gan_cifar10", "gan_gp_cifar10", "dragan_ns_cifar10"]
 
 
@@ -46,12 +49,13 @@ def test_the_shipped_experiments_are_the_full_scale_runs_the_course_cites():
 def test_every_experiment_loads_and_its_quick_version_trains_on_offline_images(name):
     experiment = load_experiment(name)
     assert experiment.name == name and experiment.reproduces and experiment.expected_gpu_hours > 0
-    assert experiment.data in ("mnist", "cifar10", "stacked_mnist")
+    assert experiment.data in ("mnist", "cifar10", "stacked_mnist", "celeba")
     quick = load_experiment(name, quick=True)
     assert quick.data in OFFLINE_SETS
     assert quick.steps < experiment.steps and quick.width < experiment.width
     # --quick shrinks the run; the algorithm stays the same
-    same = ("loss", "penalty", "penalty_weight", "disc_norm", "n_disc", "lr_gen", "lr_disc", "beta1", "beta2")
+    same = ("generator", "objective", "loss", "penalty", "penalty_weight", "disc_norm", "n_disc", "lr_gen",
+            "lr_disc", "beta1", "beta2")
     assert all(getattr(quick, key) == getattr(experiment, key) for key in same)
 
 
@@ -74,6 +78,13 @@ def test_lesson_08s_three_non_saturating_gans_differ_only_in_their_penalty():
     assert experiments[0].loss == "non_saturating" and experiments[0].disc_norm == "none"
 
 
+def test_every_shipped_file_names_every_setting():
+    for name in SHIPPED:
+        table, _ = read_toml(name)
+        table.pop("quick", None)
+        assert set(table) == set(FIELD_TYPES) - {"name"}, name
+
+
 def test_dcgan_cifar10_is_ns_gan_with_the_papers_batch_norm_in_d():
     dcgan, ns_gan = load_experiment("dcgan_cifar10"), load_experiment("ns_gan_cifar10")
     assert (dcgan.disc_norm, ns_gan.disc_norm) == ("batch", "none")
@@ -92,6 +103,8 @@ def test_dcgan_cifar10_is_ns_gan_with_the_papers_batch_norm_in_d():
     ("compile=true", ("compile", True)),
     ("channels_last=no", ("channels_last", False)),
     ("data=digits8", ("data", "digits8")),
+    ("generator=realnvp", ("generator", "realnvp")),
+    ("resolution=32", ("resolution", 32)),
     (" width = 16 ", ("width", 16)),
 ])
 def test_set_reads_each_value_as_its_fields_type(text, expected):
@@ -105,7 +118,7 @@ def test_set_changes_the_experiment_after_quick():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("lr=0.1", "unknown setting 'lr'; the valid keys are data, data_root, loss"),
+    ("lr=0.1", "unknown setting 'lr'; the valid keys are generator, objective, data, data_root, resolution"),
     ("name=other", "unknown setting 'name'"),
     ("lr_gen", "--set takes key=value, got 'lr_gen'"),
     ("steps=1.5", "--set steps=1.5 is not valid: steps must be an integer, e.g. --set steps=1000."),

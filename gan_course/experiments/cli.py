@@ -3,7 +3,7 @@
     gan-course list
     gan-course train NAME --out DIR [--set key=value ...] [--quick] [--resume]
     gan-course sample DIR [--n 64] [--seed 0]
-    gan-course evaluate DIR [--n 1000]
+    gan-course evaluate DIR [--n 1000] [--critic-steps 500]
     torchrun --nproc_per_node=N -m gan_course train NAME --out DIR     (N GPUs, DDP)
 
 Bad input (an unknown experiment or setting, a missing data set, an occupied folder) gets one
@@ -19,7 +19,13 @@ import sys
 
 from gan_course.config import is_quick, keep_freed_memory
 from gan_course.experiments.config import experiment_names, load_experiment, quick_changes
-from gan_course.experiments.evaluation import EVALUATION_SAMPLES, MINIMUM_SAMPLES, evaluate_run, sample_grid
+from gan_course.experiments.evaluation import (
+    CRITIC_STEPS,
+    EVALUATION_SAMPLES,
+    MINIMUM_SAMPLES,
+    evaluate_run,
+    sample_grid,
+)
 from gan_course.experiments.run import (
     Run,
     TrainingDiverged,
@@ -71,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--n", type=int, default=EVALUATION_SAMPLES,
                           help=f"how many samples (default {EVALUATION_SAMPLES}; at most the size of "
                                "the data set's held-out split)")
+    evaluate.add_argument("--critic-steps", type=int, default=CRITIC_STEPS,
+                          help=f"training steps of the independent critic of a Real NVP run (default "
+                               f"{CRITIC_STEPS}; more give a tighter estimate)")
     return parser
 
 
@@ -195,6 +204,7 @@ METRIC_LINES = {
     "modes_covered": "modes with at least one sample",
     "mode_kl_to_uniform": "KL(mode histogram ‖ uniform) in nats (0: every mode equally often)",
     "ms_ssim_diversity": "mean MS-SSIM of random pairs (lower: more diverse)",
+    "independent_critic": "W₁ to held-out images, estimated by a fresh critic (lower is closer)",
 }
 
 
@@ -223,9 +233,15 @@ def evaluate_command(args) -> int:
         if args.n < MINIMUM_SAMPLES:
             raise ValueError(f"--n must be at least {MINIMUM_SAMPLES} samples (precision and recall need "
                              f"more than {MINIMUM_SAMPLES - 1}), got {args.n}.")
-        table = evaluate_run(args.run, args.n)
+        if args.critic_steps < 1:
+            raise ValueError(f"--critic-steps must be a positive number of steps, got {args.critic_steps}.")
+        table = evaluate_run(args.run, args.n, args.critic_steps)
     print(f"{args.run}: {table['experiment']} at step {table['step']}, {table['n']} samples vs "
           f"{table['n']} real images of {table['data']} (distances: {table['distance']}):")
+    if "bits_per_dim" in table:
+        bits = table["bits_per_dim"]
+        print(f"  bits/dim of {bits['images']} held-out images: {bits['held_out']:.4g} (uniform: "
+              f"{bits['uniform']:g}; lower is better)")
     print("\n".join(evaluation_table(table)))
     for note in table["notes"]:
         print(f"  note: {note}")

@@ -8,8 +8,8 @@ every file names all the settings of its run, so that the file is the whole trut
 A file holds
 
 - ``reproduces``: what the run reproduces, and ``expected_gpu_hours``: how long it takes on one GPU;
-- the settings: every other field of ``Experiment`` (data, loss, penalty, networks, optimiser,
-  steps, outputs, speed);
+- the settings: every other field of ``Experiment`` (the generator and how it is trained, data,
+  loss, penalty, networks, optimiser, steps, outputs, speed);
 - a ``[quick]`` table: the settings that ``--quick`` (or ``GAN_COURSE_QUICK=1``) replaces for a
   CPU smoke run of the same code: an offline data set, few steps, narrow networks.
 
@@ -23,10 +23,20 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from gan_course.data.images import IMAGE_SETS
+from gan_course.data.images import CELEBA_RESOLUTIONS, IMAGE_SETS, NATIVE_RESOLUTION
 from gan_course.gan_losses import get_gan_loss
 from gan_course.models.dcgan import NORMS
 from gan_course.validation import check_int, check_number
+
+GENERATORS = ("dcgan", "realnvp")
+"""dcgan: the conv net of gan_course.models.dcgan (Radford et al. 2016); realnvp: the flow of
+gan_course.models.realnvp (Dinh et al. 2017), a generator whose density q_θ(x) can be computed."""
+
+OBJECTIVES = ("gan", "mle")
+"""gan: G_θ against D_φ with ``loss`` (gan_course.train.train); mle: maximum likelihood, no D_φ
+(gan_course.flow_training.flow_step), only for a generator with a density."""
+
+IMAGE_CHANNELS = {"mnist5k": 1, "digits8": 1, "mnist": 1, "stacked_mnist": 3, "cifar10": 3, "celeba": 3}
 
 PENALTIES = ("none", "wgan_gp", "dragan")
 """none; wgan_gp: λ E[(‖∇D(x̂)‖ − 1)²] between real and fake images (Gulrajani et al. 2017);
@@ -48,8 +58,17 @@ class Experiment:
         time of the same ops at a tiny size on a CPU) plus its FLOPs at 100 TFLOP/s.
         metrics.csv's steps_per_s gives the real rate; ``benchmarks/dcgan_speed.py --hours``
         measures every experiment's on the machine it runs on.
+    generator: "dcgan" (``gan_course.models.dcgan``) or "realnvp" (``RealNVPImage``, a flow:
+        x = G_θ(z) with an exact density q_θ). A Real NVP's noise has one number per pixel
+        value, so its noise_dim must be C·H·W of the data (784 for MNIST, 3,072 for 3×32×32).
+    objective: "gan" trains G_θ against D_φ with ``loss`` (``gan_course.train.train``);
+        "mle" trains a realnvp by maximum likelihood on dequantised images
+        (``gan_course.flow_training.flow_step``): no D_φ, so loss, penalty, penalty_weight,
+        disc_norm, n_disc and lr_disc are not used.
     data: an image set of ``gan_course.data.images`` (mnist, cifar10 and celeba are read
         through torchvision from ``data_root``; mnist5k, digits8 and stacked_mnist are offline).
+    resolution: the images' side in pixels: 0 for the data set's own (28 for the MNIST sets,
+        32 for CIFAR-10, 8 for digits8); celeba is cropped and resized to 32 or 64, its two sizes.
     loss: a GAN loss of ``gan_course.gan_losses`` (both players use it).
     penalty, penalty_weight: a gradient penalty added to D's loss ("none", "wgan_gp", "dragan")
         and its weight λ.
@@ -58,25 +77,33 @@ class Experiment:
     steps: training steps (generator updates).
     batch_size: images per update, over all processes (each of N processes takes batch_size / N).
     noise_dim, width: z ~ N(0, I) of noise_dim numbers; ``width`` channels next to the image
-        (``gan_course.models.dcgan``).
-    lr_gen, lr_disc, beta1, beta2: Adam's step sizes η_G, η_D and its (β₁, β₂).
+        (``gan_course.models.dcgan``), also the hidden channels of a Real NVP's couplings.
+    flow_scales: a Real NVP's scales (Dinh et al.'s multi-scale architecture; the side must be
+        divisible by 2^(flow_scales − 1)); a DCGAN ignores it.
+    lr_gen, lr_disc, beta1, beta2: Adam's step sizes η_G, η_D and its (β₁, β₂); with
+        objective "mle", lr_gen is the flow's step size.
     ema_decay: 0 for none, else the generator's weights are also averaged,
         θ_EMA ← decay · θ_EMA + (1 − decay) · θ, and samples come from θ_EMA (Yazıcı et al. 2019).
     seed: seeds the weights, the batches, the penalty's draws and the sample grids' noise.
     log_every, sample_every, checkpoint_every: steps between rows of metrics.csv, sample
         grids, and checkpoints (a killed run loses at most checkpoint_every steps).
     precision: "bfloat16" runs the networks' forward passes under torch.autocast on CUDA
-        (float32 elsewhere: most CPUs are slower in bfloat16); "float32" everywhere.
+        (float32 elsewhere: most CPUs are slower in bfloat16); "float32" everywhere, and always
+        for a realnvp (its log-determinants sum thousands of terms).
     channels_last: store conv weights and activations as N×H×W×C, faster on GPUs and CPUs alike.
     compile: torch.compile the generator, and the discriminator unless a gradient penalty
-        needs its second derivative (torch.compile cannot differentiate twice).
+        needs its second derivative (torch.compile cannot differentiate twice); not with
+        objective "mle", which trains through the flow's encode, not its forward pass.
     """
 
     name: str
     reproduces: str
     expected_gpu_hours: float
+    generator: str
+    objective: str
     data: str
     data_root: str
+    resolution: int
     loss: str
     penalty: str
     penalty_weight: float
@@ -86,6 +113,7 @@ class Experiment:
     batch_size: int
     noise_dim: int
     width: int
+    flow_scales: int
     lr_gen: float
     lr_disc: float
     beta1: float
@@ -107,19 +135,22 @@ class Experiment:
             check_type(name, getattr(self, name))
         self._check_choices()
         self._check_numbers()
+        self._check_resolution()
+        self._check_generator()
 
     def _check_choices(self) -> None:
-        for name, choices in (("data", IMAGE_SETS), ("penalty", PENALTIES), ("disc_norm", NORMS),
-                              ("precision", PRECISIONS)):
+        for name, choices in (("generator", GENERATORS), ("objective", OBJECTIVES), ("data", IMAGE_SETS),
+                              ("penalty", PENALTIES), ("disc_norm", NORMS), ("precision", PRECISIONS)):
             if getattr(self, name) not in choices:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of "
                                  f"{', '.join(choices)}.")
         get_gan_loss(self.loss)  # an unknown name gets an error that lists the losses
 
     def _check_numbers(self) -> None:
-        for name in ("n_disc", "steps", "batch_size", "noise_dim", "width", "log_every",
+        for name in ("n_disc", "steps", "batch_size", "noise_dim", "width", "flow_scales", "log_every",
                      "sample_every", "checkpoint_every"):
             check_int(getattr(self, name), name)
+        check_int(self.resolution, "resolution", minimum=0)
         check_int(self.seed, "seed", minimum=0)
         for name in ("lr_gen", "lr_disc", "expected_gpu_hours"):
             check_number(getattr(self, name), name)
@@ -127,6 +158,43 @@ class Experiment:
         for name in ("beta1", "beta2", "ema_decay"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must lie in [0, 1), got {getattr(self, name)}.")
+
+    def _check_resolution(self) -> None:
+        if self.data == "celeba":
+            if self.resolution not in CELEBA_RESOLUTIONS:
+                raise ValueError(f"celeba is resized to 32 or 64 pixels, got resolution={self.resolution}; "
+                                 "set resolution=32 or resolution=64.")
+        elif self.resolution not in (0, NATIVE_RESOLUTION[self.data]):
+            raise ValueError(f"{self.data} images are {NATIVE_RESOLUTION[self.data]} pixels wide, got "
+                             f"resolution={self.resolution}; set resolution=0 (only celeba is resized).")
+
+    def _check_generator(self) -> None:
+        if self.objective == "mle" and self.generator != "realnvp":
+            raise ValueError(f"objective 'mle' needs a generator with a density, and a {self.generator} "
+                             "has none; set generator=realnvp, or objective=gan.")
+        if self.generator != "realnvp":
+            return
+        channels, size, _ = self.image_shape
+        if self.noise_dim != channels * size * size:
+            raise ValueError(f"a realnvp generator has one noise number per pixel value, so on {self.data} "
+                             f"({channels}×{size}×{size}) noise_dim must be {channels * size * size}, got "
+                             f"{self.noise_dim}; set noise_dim={channels * size * size}.")
+        if size % 2 ** (self.flow_scales - 1):
+            raise ValueError(f"{size}-pixel images cannot be squeezed {self.flow_scales - 1} times, as "
+                             f"flow_scales={self.flow_scales} needs (the side must be divisible by "
+                             f"{2 ** (self.flow_scales - 1)}); set a smaller flow_scales.")
+        if self.precision != "float32":
+            raise ValueError("a realnvp trains in float32 (its log-determinants sum thousands of terms, "
+                             "which bfloat16 would round to 3 digits); set precision=float32.")
+        if self.objective == "mle" and self.compile:
+            raise ValueError("compile speeds up a generator's forward pass, which objective 'mle' does not "
+                             "train through (it trains the flow's encode); set compile=false.")
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(C, H, W) of the experiment's images."""
+        size = self.resolution or NATIVE_RESOLUTION[self.data]
+        return IMAGE_CHANNELS[self.data], size, size
 
     @property
     def settings(self) -> dict:
@@ -267,4 +335,4 @@ def experiment_toml(experiment: Experiment, header: str = "") -> str:
 
 
 __all__ = ["Experiment", "load_experiment", "experiment_names", "parse_setting", "quick_changes",
-           "experiment_toml", "SETTINGS", "PENALTIES", "PRECISIONS"]
+           "experiment_toml", "SETTINGS", "PENALTIES", "PRECISIONS", "GENERATORS", "OBJECTIVES"]

@@ -2,6 +2,7 @@
 
     DIR/config.toml       the resolved experiment (``gan-course train DIR/config.toml`` trains it again)
     DIR/metrics.csv       step, disc_loss, gen_loss, steps_per_s, images_per_s, elapsed_s
+                          (a maximum-likelihood run: step, nll, bits_per_dim, ...)
     DIR/samples/          sample grids, step_000200.png, ... (the same noise at every step)
     DIR/checkpoint.pt     the latest checkpoint (``torch.load(path, weights_only=True)`` reads it)
     DIR/summary.json      how the run ended, its speed and where everything is
@@ -29,6 +30,9 @@ from gan_course.data.images import rescale_pixels
 Tensor = torch.Tensor
 
 METRICS_COLUMNS = ("step", "disc_loss", "gen_loss", "steps_per_s", "images_per_s", "elapsed_s")
+MLE_METRICS_COLUMNS = ("step", "nll", "bits_per_dim", "steps_per_s", "images_per_s", "elapsed_s")
+"""A maximum-likelihood run has no discriminator: it logs −log q_θ(x) of its batch in nats per
+image (nll) and in bits/dim, the unit the flow papers report."""
 
 # 8-pixel digits are drawn 4 pixels per pixel, so that a grid of them can be seen.
 SMALLEST_SHOWN_SIDE = 32
@@ -100,13 +104,13 @@ def load_checkpoint(path: Path) -> dict:
 class MetricsFile:
     """metrics.csv, one row per logged step, flushed at once (so that it can be watched)."""
 
-    def __init__(self, path: Path, keep_until_step: int = 0):
+    def __init__(self, path: Path, keep_until_step: int = 0, columns: tuple = METRICS_COLUMNS):
         """Open ``path`` for appending; rows after ``keep_until_step`` (from a run that was
         killed after its last checkpoint) are dropped, as the resumed run writes them again."""
-        self.path = Path(path)
+        self.path, self.columns = Path(path), columns
         rows = self.rows() if self.path.is_file() else []
         kept = [row for row in rows if int(row["step"]) <= keep_until_step]
-        write_text(self.path, _csv_text(kept))
+        write_text(self.path, _csv_text(kept, columns))
 
     def rows(self) -> list[dict]:
         with open(self.path, newline="") as file:
@@ -114,12 +118,12 @@ class MetricsFile:
 
     def append(self, row: dict) -> None:
         with open(self.path, "a", newline="") as file:
-            csv.DictWriter(file, METRICS_COLUMNS).writerow(row)
+            csv.DictWriter(file, self.columns).writerow(row)
 
 
-def _csv_text(rows: list[dict]) -> str:
+def _csv_text(rows: list[dict], columns: tuple) -> str:
     text = io.StringIO()
-    writer = csv.DictWriter(text, METRICS_COLUMNS)
+    writer = csv.DictWriter(text, columns)
     writer.writeheader()
     writer.writerows(rows)
     return text.getvalue()
@@ -156,4 +160,5 @@ def save_image_grid(images: Tensor, path: Path) -> Path:
 
 
 __all__ = ["RunFolder", "MetricsFile", "write_atomically", "write_text", "write_json",
-           "save_checkpoint", "load_checkpoint", "image_grid", "save_image_grid", "METRICS_COLUMNS"]
+           "save_checkpoint", "load_checkpoint", "image_grid", "save_image_grid", "METRICS_COLUMNS",
+           "MLE_METRICS_COLUMNS"]

@@ -3,11 +3,18 @@
     run = prepare_run(load_experiment("dcgan_mnist", quick=True), "runs/quick")
     summary = train_run(run)
 
-``prepare_run`` builds what ``train`` needs, as ``train_toy`` does for toy runs: the DCGAN nets
-of ``gan_course.models.dcgan``, their Adam optimisers, the penalty, the ``ImageBatches``; with
-``resume=True`` it restores all of them from the folder's checkpoint. ``train_run`` calls
-``train`` with a ``RunRecorder`` as its hook, which keeps the EMA of the generator, logs, draws
-sample grids and writes checkpoints. The training step is ``train``'s: there is no second loop.
+``prepare_run`` builds what ``train`` needs, as ``train_toy`` does for toy runs: the generator
+(a DCGAN net of ``gan_course.models.dcgan`` or a Real NVP of ``gan_course.models.realnvp``), the
+discriminator, their Adam optimisers, the penalty, the ``ImageBatches``; with ``resume=True`` it
+restores all of them from the folder's checkpoint. ``train_run`` calls ``train`` with a
+``RunRecorder`` as its hook, which keeps the EMA of the generator, logs, draws sample grids and
+writes checkpoints. The training step is ``train``'s: there is no second GAN loop.
+
+Lesson 06 trains the same Real NVP two ways (Danihelka et al. 2017). With objective "gan" the
+flow is simply the generator that ``train`` trains against a critic. With objective "mle" there is
+no discriminator: ``train_by_likelihood`` calls ``gan_course.flow_training.flow_step`` once per
+step, on batches dequantised from the run's own random stream, with the same recorder. Both
+start from the same flow: its ActNorm layers are initialised from the same real images.
 
 Speed is set up around the loop, not in it (``for_training``): the networks' weights and
 activations in channels_last order; their forward passes under bfloat16 autocast on CUDA;
@@ -15,9 +22,9 @@ optionally torch.compile; and DistributedDataParallel when several processes tra
 
 Resuming. A checkpoint holds everything that decides the rest of the run: both networks (with
 their batch-norm statistics), both optimisers, the EMA, the step, and each process's random
-streams (its batches' rng and the images left in the current epoch, its penalty's rng). So a
-resumed run repeats what the killed run would have done, number for number on a CPU (some GPU
-kernels are not deterministic).
+streams (its batches' rng and the images left in the current epoch, its penalty's rng or its
+dequantisation noise's rng). So a resumed run repeats what the killed run would have done,
+number for number on a CPU (some GPU kernels are not deterministic).
 
 Several processes. Under ``torchrun --nproc_per_node=N`` the same command trains with torch's
 DistributedDataParallel: NCCL between GPUs, gloo between CPU processes. Process r trains on
@@ -29,6 +36,7 @@ and writes files. Batch norm normalises over each process's own images.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -39,11 +47,13 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from gan_course.config import denormals_flushed_to_zero
+from gan_course.config import denormals_flushed_to_zero, progress_bar
 from gan_course.config import device as default_device
 from gan_course.data.images import DOWNLOAD_HINTS, TITLES, TORCHVISION_SETS, ImageBatches, load_images
 from gan_course.experiments.config import Experiment, experiment_toml, load_experiment
 from gan_course.experiments.outputs import (
+    METRICS_COLUMNS,
+    MLE_METRICS_COLUMNS,
     MetricsFile,
     RunFolder,
     load_checkpoint,
@@ -52,7 +62,10 @@ from gan_course.experiments.outputs import (
     write_json,
     write_text,
 )
+from gan_course.flow_training import flow_step, raise_if_not_finite
+from gan_course.metrics.likelihood import bits_per_dim
 from gan_course.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan_course.models.realnvp import BIN_WIDTH, RealNVPImage, dequantise
 from gan_course.penalties import DRAGANPenalty, WGANGradientPenalty
 from gan_course.train import train
 
@@ -62,10 +75,18 @@ PENALTY_CLASSES = {"wgan_gp": WGANGradientPenalty, "dragan": DRAGANPenalty}
 
 # Each random stream of a run has its own seed, so that no two streams draw the same numbers:
 # process r's batches come from seed + r, its penalty's points from seed + PENALTY_STREAM + r,
-# and the sample grids' noise from seed + SAMPLE_STREAM.
+# the sample grids' noise from seed + SAMPLE_STREAM, and a maximum-likelihood run's
+# dequantisation noise from seed + DEQUANTISATION_STREAM.
 PENALTY_STREAM = 1_000_000
 SAMPLE_STREAM = 2_000_000
+DEQUANTISATION_STREAM = 3_000_000
 GRID_SAMPLES = 64
+
+# A Real NVP's ActNorm layers start from the first training images (Kingma & Dhariwal 2018).
+FLOW_INITIALISATION_IMAGES = 256
+# flow_step rescales a longer gradient to this norm (train_flow's default): a batch that lands
+# where q_θ is tiny would otherwise throw θ far in one step.
+FLOW_MAX_GRAD_NORM = 100.0
 
 
 # --------------------------------------------------------------------------- processes
@@ -115,8 +136,14 @@ def training_images(experiment: Experiment, process: Process) -> Tensor:
         raise ValueError(f"{experiment.name} trains on {TITLES[experiment.data]}, which is read from "
                          f"a folder: add --set data_root=DIR, a folder you downloaded it into once "
                          f"with {hint}, or add --quick for a smoke run on offline images.")
-    images = load_images(experiment.data, "train", "gan", root=data_root(experiment)).images
+    images = experiment_images(experiment, "train")
     return images[process.rank::process.world_size]
+
+
+def experiment_images(experiment: Experiment, split: str) -> Tensor:
+    """The experiment's images of ``split`` ("train" or "held_out"), (N, C, H, W) in [-1, 1]."""
+    return load_images(experiment.data, split, "gan", root=data_root(experiment),
+                       resolution=experiment.resolution or None).images
 
 
 def data_root(experiment: Experiment) -> str | None:
@@ -124,11 +151,22 @@ def data_root(experiment: Experiment) -> str | None:
     return os.path.expanduser(experiment.data_root) if experiment.data_root else None
 
 
-def build_networks(experiment: Experiment, image_shape) -> tuple[DCGANGenerator, DCGANDiscriminator]:
-    """G_θ and D_φ for images of ``image_shape`` (C, H, W), seeded with the experiment's seed."""
+def build_networks(experiment: Experiment, image_shape) -> tuple[nn.Module, DCGANDiscriminator | None]:
+    """G_θ and D_φ for images of ``image_shape`` (C, H, W), seeded with the experiment's seed;
+    D_φ is None for a maximum-likelihood run, which has no discriminator."""
     channels, size, _ = image_shape
-    generator = DCGANGenerator(experiment.noise_dim, channels, size, experiment.width,
-                               seed=experiment.seed)
+    if experiment.generator == "realnvp":
+        generator = RealNVPImage(channels, size, experiment.flow_scales, experiment.width,
+                                 seed=experiment.seed)
+        if generator.noise_dim != experiment.noise_dim:
+            raise ValueError(f"a realnvp on {channels}×{size}×{size} images has noise_dim "
+                             f"{generator.noise_dim}, got noise_dim={experiment.noise_dim}; set "
+                             f"noise_dim={generator.noise_dim}.")
+    else:
+        generator = DCGANGenerator(experiment.noise_dim, channels, size, experiment.width,
+                                   seed=experiment.seed)
+    if experiment.objective == "mle":
+        return generator, None
     discriminator = DCGANDiscriminator(channels, size, experiment.width, experiment.disc_norm,
                                        seed=experiment.seed + 1)
     return generator, discriminator
@@ -208,18 +246,19 @@ class Run:
     experiment: Experiment
     folder: RunFolder
     process: Process
-    generator: DCGANGenerator          # the networks themselves: checkpoints save their weights
-    discriminator: DCGANDiscriminator
+    generator: nn.Module               # the networks themselves: checkpoints save their weights
+    discriminator: DCGANDiscriminator | None           # None when trained by maximum likelihood
     gen_optimizer: torch.optim.Optimizer
-    disc_optimizer: torch.optim.Optimizer
+    disc_optimizer: torch.optim.Optimizer | None
     penalty: object
     batches: ImageBatches
     ema: AveragedModel | None
     image_shape: tuple
+    dequantisation_rng: torch.Generator | None = None  # the noise of a maximum-likelihood run
     start_step: int = 0
     last_checkpoint_step: int | None = None
     trained_generator: nn.Module = field(init=False)   # what train calls (see for_training)
-    trained_discriminator: nn.Module = field(init=False)
+    trained_discriminator: nn.Module | None = field(init=False)
     sample_noise: Tensor = field(init=False)
 
     def __post_init__(self):
@@ -247,10 +286,11 @@ class Run:
         state = {"step": step, "experiment": self.experiment.settings,
                  "image_shape": list(self.image_shape),
                  "generator": self.generator.state_dict(),
-                 "discriminator": self.discriminator.state_dict(),
                  "gen_optimizer": self.gen_optimizer.state_dict(),
-                 "disc_optimizer": self.disc_optimizer.state_dict(),
                  "random_streams": streams}
+        if self.discriminator is not None:
+            state["discriminator"] = self.discriminator.state_dict()
+            state["disc_optimizer"] = self.disc_optimizer.state_dict()
         if self.ema is not None:
             state["ema"] = self.ema.state_dict()
         return state
@@ -258,13 +298,15 @@ class Run:
 
 def random_streams(run: Run) -> dict:
     """This process's random state: its batches' rng, the images left in the current epoch (in
-    their shuffled order), and its penalty's rng."""
+    their shuffled order), and its penalty's rng or its dequantisation noise's rng."""
     # ImageBatches keeps the rest of the epoch as a list of index batches; no method hands it out
     left = run.batches._epoch_batches
     streams = {"batches_rng": run.batches.rng.get_state(),
                "epoch_left": torch.cat(left) if left else torch.zeros(0, dtype=torch.long)}
     if run.penalty is not None:
         streams["penalty_rng"] = run.penalty.rng.get_state()
+    if run.dequantisation_rng is not None:
+        streams["dequantisation_rng"] = run.dequantisation_rng.get_state()
     return streams
 
 
@@ -274,6 +316,8 @@ def restore_random_streams(run: Run, streams: dict) -> None:
     run.batches._epoch_batches = list(left.split(run.batches.batch_size)) if len(left) else []
     if run.penalty is not None:
         run.penalty.rng.set_state(streams["penalty_rng"])
+    if run.dequantisation_rng is not None:
+        run.dequantisation_rng.set_state(streams["dequantisation_rng"])
 
 
 def gather(streams: dict, process: Process) -> list[dict]:
@@ -308,9 +352,10 @@ def restore(run: Run, checkpoint: dict) -> None:
         raise ValueError(f"{run.folder.root} was trained by {len(streams)} process(es); resume it "
                          f"{how}, so that each process gets its random streams back.")
     run.generator.load_state_dict(checkpoint["generator"])
-    run.discriminator.load_state_dict(checkpoint["discriminator"])
     run.gen_optimizer.load_state_dict(checkpoint["gen_optimizer"])
-    run.disc_optimizer.load_state_dict(checkpoint["disc_optimizer"])
+    if run.discriminator is not None:
+        run.discriminator.load_state_dict(checkpoint["discriminator"])
+        run.disc_optimizer.load_state_dict(checkpoint["disc_optimizer"])
     if run.ema is not None:
         run.ema.load_state_dict(checkpoint["ema"])
     restore_random_streams(run, streams[run.process.rank])
@@ -329,29 +374,44 @@ def prepare_run(experiment: Experiment, out, resume: bool = False, process: Proc
     process = process or Process(default_device())
     folder = RunFolder(out)
     check_folder(folder, experiment, resume)
+    if experiment.objective == "mle" and process.world_size > 1:
+        raise ValueError("objective 'mle' trains in one process (DDP synchronises a network's forward "
+                         "pass, and maximum likelihood trains the flow's encode); run it without torchrun.")
     images = training_images(experiment, process) if images is None else images
     if experiment.batch_size % process.world_size:
         raise ValueError(f"batch_size={experiment.batch_size} does not split evenly over "
                          f"{process.world_size} processes; use a multiple of {process.world_size}.")
     generator, discriminator = build_networks(experiment, tuple(images.shape[1:]))
     for network in (generator, discriminator):
+        if network is None:
+            continue
         network.to(process.device)
         if experiment.channels_last:
             network.to(memory_format=torch.channels_last)
+    if experiment.generator == "realnvp":
+        # the same start for both objectives (a flow trained as a generator never encodes data)
+        generator.initialise(images[:FLOW_INITIALISATION_IMAGES].to(process.device))
     # use_buffers: batch norm's running statistics are averaged along with the weights
     ema = (AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(experiment.ema_decay),
                          use_buffers=True) if experiment.ema_decay else None)
+    by_likelihood = experiment.objective == "mle"
     run = Run(experiment, folder, process, generator, discriminator,
               adam(generator, experiment.lr_gen, experiment),
-              adam(discriminator, experiment.lr_disc, experiment), build_penalty(experiment, process),
+              None if by_likelihood else adam(discriminator, experiment.lr_disc, experiment),
+              None if by_likelihood else build_penalty(experiment, process),
               ImageBatches(images, experiment.batch_size // process.world_size, experiment.noise_dim,
                            seed=experiment.seed + process.rank, device=process.device),
               ema, tuple(images.shape[1:]))
+    if by_likelihood:
+        run.dequantisation_rng = torch.Generator().manual_seed(experiment.seed + DEQUANTISATION_STREAM)
     if resume and folder.checkpoint.is_file():
         restore(run, load_checkpoint(folder.checkpoint))
-    run.trained_generator = for_training(generator, experiment, process)
-    run.trained_discriminator = for_training(discriminator, experiment, process,
-                                             differentiated_twice=run.penalty is not None)
+    if by_likelihood:  # flow_step trains the flow itself (see Experiment.compile)
+        run.trained_generator, run.trained_discriminator = generator, None
+    else:
+        run.trained_generator = for_training(generator, experiment, process)
+        run.trained_discriminator = for_training(discriminator, experiment, process,
+                                                 differentiated_twice=run.penalty is not None)
     if process.is_main:
         write_text(folder.config, experiment_toml(
             experiment, f"gan-course experiment {experiment.name}, as trained into {folder.root}.\n"
@@ -366,8 +426,20 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the message says at which step and what to do."""
 
 
+def images_per_step(experiment: Experiment) -> int:
+    """Real images a step uses, over all processes: the discriminator's n_disc batches, or the
+    one batch of a maximum-likelihood step."""
+    return experiment.batch_size * (1 if experiment.objective == "mle" else experiment.n_disc)
+
+
+def loss_columns(experiment: Experiment) -> tuple[str, str]:
+    """The two numbers metrics.csv and summary.json give for each logged step."""
+    return MLE_METRICS_COLUMNS[1:3] if experiment.objective == "mle" else METRICS_COLUMNS[1:3]
+
+
 class RunRecorder:
-    """``train``'s hook for an image run, called as recorder(step, disc_loss, gen_loss).
+    """``train``'s hook for an image run, called as recorder(step, disc_loss, gen_loss); a
+    maximum-likelihood run calls ``recorder.record(step, {"nll": nll})``.
 
     After every step it updates the EMA of G_θ; every log_every steps it writes a row of
     metrics.csv, every sample_every steps a sample grid, every checkpoint_every steps a
@@ -377,12 +449,17 @@ class RunRecorder:
     def __init__(self, run: Run):
         self.run = run
         self.step = run.start_step
-        self.metrics = MetricsFile(run.folder.metrics, run.start_step) if run.process.is_main else None
+        columns = ("step", *loss_columns(run.experiment)) + METRICS_COLUMNS[3:]
+        self.metrics = (MetricsFile(run.folder.metrics, run.start_step, columns) if run.process.is_main
+                        else None)
         self.started = self.logged_time = time.perf_counter()
         self.logged_step = run.start_step
         self.last_row: dict = {}
 
     def __call__(self, step: int, disc_loss: Tensor, gen_loss: Tensor) -> None:
+        self.record(step, {"disc_loss": disc_loss, "gen_loss": gen_loss})
+
+    def record(self, step: int, losses: dict[str, Tensor]) -> None:
         run, experiment = self.run, self.run.experiment
         step += run.start_step  # train counts from 1 at every call; a resumed run goes on
         self.step = step
@@ -390,20 +467,23 @@ class RunRecorder:
             run.ema.update_parameters(run.generator)
         last = step == experiment.steps
         if step % experiment.log_every == 0 or last:
-            self.log(step, disc_loss, gen_loss)
+            self.log(step, losses)
         if step % experiment.sample_every == 0 or last:
             run.save_samples(step)
         if step % experiment.checkpoint_every == 0 or last:
             run.save_checkpoint(step)
 
-    def log(self, step: int, disc_loss: Tensor, gen_loss: Tensor) -> None:
+    def log(self, step: int, losses: dict[str, Tensor]) -> None:
         experiment = self.run.experiment
         # float() waits for the GPU to finish the step, so the clock is read after it
-        row = {"step": step, "disc_loss": f"{float(disc_loss):.6g}", "gen_loss": f"{float(gen_loss):.6g}"}
+        values = {name: float(value) for name, value in losses.items()}
+        if "nll" in values:  # −log q_θ(x) in nats per image, and in bits/dim as flow papers report it
+            dims = math.prod(self.run.image_shape)
+            values["bits_per_dim"] = bits_per_dim(-values["nll"], dims, BIN_WIDTH)
+        row = {"step": step, **{name: f"{value:.6g}" for name, value in values.items()}}
         now = time.perf_counter()
         steps_per_s = (step - self.logged_step) / max(now - self.logged_time, 1e-9)
-        # a step shows the discriminator n_disc batches of real images, from every process
-        images_per_s = steps_per_s * experiment.n_disc * experiment.batch_size
+        images_per_s = steps_per_s * images_per_step(experiment)
         row.update(steps_per_s=f"{steps_per_s:.4g}", images_per_s=f"{images_per_s:.4g}",
                    elapsed_s=f"{now - self.started:.1f}")
         if self.metrics is not None:
@@ -411,28 +491,54 @@ class RunRecorder:
         self.last_row, self.logged_step, self.logged_time = row, step, now
 
 
+def train_by_likelihood(run: Run, recorder: RunRecorder, progress: bool = True) -> None:
+    """Train the run's flow by maximum likelihood to its last step, one ``flow_step`` per step:
+
+        θ ← θ − η · Adam(∇_θ [−(1/B) Σ_b log q_θ(x_b)]),   x = dequantise(a batch of images)
+
+    (``gan_course.flow_training``). Each batch is dequantised afresh, x = bytes + uniform noise
+    rescaled to [−1, 1), with noise from the run's own stream, which checkpoints keep, so a
+    resumed run draws what the killed one would have (``train_flow`` is the same loop for a
+    notebook, with a stream that starts afresh at every call).
+    """
+    steps = range(1, run.experiment.steps - run.start_step + 1)
+    for step in progress_bar(steps, desc="maximum likelihood", disable=not progress):
+        x = dequantise(run.batches.real(), run.dequantisation_rng)
+        nll = flow_step(run.generator, run.gen_optimizer, x, FLOW_MAX_GRAD_NORM)
+        raise_if_not_finite(run.start_step + step, nll)
+        recorder.record(step, {"nll": nll})
+
+
 def train_run(run: Run, progress: bool = True) -> dict:
-    """Train ``run`` to its last step with ``gan_course.train.train``; return its summary.
+    """Train ``run`` to its last step with ``gan_course.train.train`` (objective "gan") or
+    ``train_by_likelihood`` (objective "mle"); return its summary.
 
     A NaN or infinite loss raises ``TrainingDiverged``, leaving the last good checkpoint.
     """
     experiment = run.experiment
     recorder = RunRecorder(run)
+    progress = progress and run.process.is_main
     try:
         with denormals_flushed_to_zero():
-            train(run.trained_generator, run.trained_discriminator, run.batches,
-                  experiment.steps - run.start_step, gen_optimizer=run.gen_optimizer,
-                  disc_optimizer=run.disc_optimizer, loss=experiment.loss, n_disc=experiment.n_disc,
-                  penalty=run.penalty, hook=recorder, progress=progress and run.process.is_main)
+            if experiment.objective == "mle":
+                train_by_likelihood(run, recorder, progress)
+            else:
+                train(run.trained_generator, run.trained_discriminator, run.batches,
+                      experiment.steps - run.start_step, gen_optimizer=run.gen_optimizer,
+                      disc_optimizer=run.disc_optimizer, loss=experiment.loss, n_disc=experiment.n_disc,
+                      penalty=run.penalty, hook=recorder, progress=progress)
     except FloatingPointError as error:
         step = recorder.step + 1
         write_summary(run, recorder, f"diverged at step {step}")
         kept = (f"the checkpoint of step {run.last_checkpoint_step} is kept in {run.folder.checkpoint}"
                 if run.last_checkpoint_step is not None else "no checkpoint had been written yet")
+        lower = (f"the learning rate (e.g. --set lr_gen={experiment.lr_gen / 2:g})"
+                 if experiment.objective == "mle" else
+                 f"the learning rates (e.g. --set lr_gen={experiment.lr_gen / 2:g} "
+                 f"lr_disc={experiment.lr_disc / 2:g})")
         raise TrainingDiverged(
             f"a loss became NaN or infinite at step {step}, so training stopped and {kept}; lower "
-            f"the learning rates (e.g. --set lr_gen={experiment.lr_gen / 2:g} "
-            f"lr_disc={experiment.lr_disc / 2:g}) and train into a new --out.") from error
+            f"{lower} and train into a new --out.") from error
     return write_summary(run, recorder, "finished")
 
 
@@ -440,12 +546,12 @@ def write_summary(run: Run, recorder: RunRecorder, status: str) -> dict:
     experiment, folder = run.experiment, run.folder
     seconds = time.perf_counter() - recorder.started
     steps_done = recorder.step - run.start_step
-    images = steps_done * experiment.n_disc * experiment.batch_size
+    images = steps_done * images_per_step(experiment)
     summary = {
         "experiment": experiment.name, "status": status, "step": recorder.step,
         "steps": experiment.steps, "resumed_from_step": run.start_step,
         "seconds": round(seconds, 2), "images_per_s": round(images / max(seconds, 1e-9), 1),
-        "disc_loss": recorder.last_row.get("disc_loss"), "gen_loss": recorder.last_row.get("gen_loss"),
+        **{column: recorder.last_row.get(column) for column in loss_columns(experiment)},
         "device": str(run.process.device), "processes": run.process.world_size,
         "precision": "bfloat16" if uses_bfloat16(experiment, run.process) else "float32",
         "checkpoint_step": run.last_checkpoint_step,
@@ -459,5 +565,5 @@ def write_summary(run: Run, recorder: RunRecorder, status: str) -> dict:
 
 
 __all__ = ["Run", "Process", "prepare_run", "train_run", "RunRecorder", "TrainingDiverged",
-           "start_process", "stop_process", "build_networks", "training_images", "generate",
-           "BFloat16Forward", "for_training"]
+           "start_process", "stop_process", "build_networks", "training_images", "experiment_images",
+           "generate", "BFloat16Forward", "for_training", "train_by_likelihood"]
