@@ -5,6 +5,7 @@
     gan-course train wgan_gp_cifar10 --out runs/wgan --set data_root=~/data
     gan-course sample runs/quick --n 64                       a grid from the latest checkpoint
     gan-course evaluate runs/quick                            lesson 09's metrics beside real images
+    gan-course train realnvp_mle_mnist --quick --out runs/nvp lesson 06: a Real NVP by maximum likelihood
 
 The modules, in the order a run uses them:
 
@@ -14,7 +15,8 @@ The modules, in the order a run uses them:
   from a checkpoint) and ``train_run`` trains them with ``gan_course.train.train``, the one GAN
   loop, through a hook that logs, draws samples and writes checkpoints; DDP under torchrun;
 - ``outputs``: the run's folder and how each file is written (atomically);
-- ``evaluation``: samples and nearest-neighbour distances from a run's folder;
+- ``evaluation``: samples, nearest-neighbour distances and lesson 09's metrics from a run's
+  folder, and held-out bits/dim and the independent critic for a Real NVP;
 - ``cli``: the command line.
 
 The same from Python:
