@@ -105,7 +105,18 @@ def hand_written_loop(settings: list[str], images: torch.Tensor, reuse_fakes: bo
     return experiment.steps * experiment.batch_size / seconds
 
 
-IMAGE_SHAPES = {"mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
+IMAGE_SHAPES = {"mnist": (1, 28, 28), "cifar10": (3, 32, 32), "stacked_mnist": (3, 28, 28),
+                "celeba": (3, 64, 64)}
+
+
+def stand_in_images(experiment, device) -> torch.Tensor:
+    """4,096 random images of the experiment's shape, with byte values (k/127.5 − 1) so that a
+    Real NVP trained by maximum likelihood can dequantise them."""
+    channels, height, width = IMAGE_SHAPES[experiment.data]
+    if experiment.resolution:
+        height = width = experiment.resolution
+    images = torch.randint(0, 256, (4096, channels, height, width), device=device)
+    return images.float() / 127.5 - 1
 
 
 def experiment_hours(steps: int) -> None:
@@ -118,7 +129,7 @@ def experiment_hours(steps: int) -> None:
         full = load_experiment(name)
         experiment = load_experiment(name, [f"steps={steps}", f"log_every={max(steps // 10, 1)}",
                                             f"sample_every={steps}", f"checkpoint_every={steps}"])
-        images = torch.rand(4096, *IMAGE_SHAPES[experiment.data], device=device) * 2 - 1
+        images = stand_in_images(experiment, device)
         with tempfile.TemporaryDirectory() as folder:
             train_run(prepare_run(experiment, folder, images=images), progress=False)
             with open(Path(folder) / "metrics.csv", newline="") as file:
