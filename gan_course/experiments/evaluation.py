@@ -236,11 +236,9 @@ def density_scores(flow: Flow, held_out: Tensor, samples: Tensor, real: Tensor, 
     the best device. Returns {"bits_per_dim": {...}, "independent_critic": {"samples", "real"}}.
     """
     device = default_device()
-    # bits_per_dim sums in float64, which Apple's MPS does not have
-    density_device = torch.device("cpu") if device.type == "mps" else device
-    flow = copy.deepcopy(flow).to(density_device).eval()  # the caller's flow stays where it is
+    flow = copy.deepcopy(flow).to(device).eval()  # the caller's flow stays where it is
     rng = torch.Generator().manual_seed(seed)
-    bits = flow_bits_per_dim(flow, held_out.to(density_device), rng)
+    bits = flow_bits_per_dim(flow, held_out.to(device), rng)
     order = torch.randperm(len(held_out), generator=rng)[:len(samples)]
     reference = held_out[order].to(device)
     critic = {name: independent_critic(reference, batch.to(device), steps=critic_steps, seed=seed)

@@ -56,6 +56,9 @@ def bits_per_dim(log_likelihood, dims: int, bin_width: float = 1.0):
     dims = check_int(dims, "dims")
     bin_width = check_number(bin_width, "bin_width")
     if torch.is_tensor(log_likelihood):
+        # summed in float64, which Apple's MPS lacks: such tensors are scored on the CPU
+        if log_likelihood.device.type == "mps":
+            log_likelihood = log_likelihood.cpu()
         return -(log_likelihood.double() + dims * math.log(bin_width)) / (dims * math.log(2.0))
     log_likelihood = check_number(log_likelihood, "log_likelihood", minimum=-math.inf)
     return -(log_likelihood + dims * math.log(bin_width)) / (dims * math.log(2.0))
