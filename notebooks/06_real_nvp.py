@@ -103,7 +103,7 @@ print(f"inverse: max |x − G(f(x))| = {float((coupling(y) - x).detach().abs().m
 #
 # ## Part 2 · Two moons, trained both ways
 #
-# **Fixed before the runs.** The flow: `RealNVP2D`, 8 couplings of width 64, the same initial
+# **Fixed before the runs.** The flow: `RealNVP2D`, 6 couplings of width 64, the same initial
 # weights for both trainings of a seed. MLE: Adam, step size $10^{-3}$, batches of 256.
 # WGAN-GP: the flow as generator, an MLP critic (2 hidden layers of 64), $\lambda = 10$, 5 critic
 # updates per generator update, Adam $10^{-3}$ with $(\beta_1, \beta_2) = (0.5, 0.9)$ for both,
@@ -133,13 +133,13 @@ class PointBatches:
 
 
 def train_by_mle(seed):
-    flow = RealNVP2D(layers=8, width=64, seed=seed)
+    flow = RealNVP2D(layers=6, width=64, seed=seed)
     train_flow(flow, PointBatches(moons, 256, seed), toy_steps, lr=1e-3, progress=False)
     return flow
 
 
 def train_by_wgan(seed):
-    flow = RealNVP2D(layers=8, width=64, seed=seed)
+    flow = RealNVP2D(layers=6, width=64, seed=seed)
     critic = mlp(2, 1, width=64, depth=2, seed=seed)
     train(flow, critic, PointBatches(moons, 256, seed), toy_steps,
           gen_optimizer=torch.optim.Adam(flow.parameters(), lr=1e-3, betas=(0.5, 0.9)),
@@ -193,14 +193,14 @@ plt.show()
 # %% [markdown]
 # Both trainings ran the same flow for the same number of generator updates, and the numbers
 # leave no doubt at this budget: in all 3 seeds the MLE flow has a held-out log-likelihood near
-# −0.4 nats and $W_1 \approx 0.06$–$0.10$, while the WGAN-GP flow scores −1,000 to −1,800 nats and
-# $W_1 \approx 0.4$–$0.8$. The figure shows why the log-likelihood is so low: the WGAN flow has
-# squeezed its mass onto a thin curve that runs through both moons. An invertible map can
-# squeeze volume without limit, and the critic only ever sees samples, so nothing in the WGAN
-# objective stops it; any held-out point off that curve gets a density near 0. Here the WGAN
-# training also lost in $W_1$, the distance its critic estimates: after 2,000 updates it had
-# not yet spread the curve over the moons. So on two moons "nicer samples" is **not confirmed**
-# at our budget; "much worse log-probabilities" is, by three orders of magnitude.
+# −0.4 nats and $W_1$ of 0.07–0.13, while the WGAN-GP flow scores −190 to −16,700 nats and $W_1$
+# of 0.6 and 0.8 (and 25 in seed 2, whose flow threw some samples far off the plot). The figure
+# shows why the log-likelihood is so low: the WGAN flow has squeezed its mass onto thin curves.
+# An invertible map can squeeze volume without limit, and the critic only ever sees samples, so
+# nothing in the WGAN objective stops it; any held-out point off those curves gets a density near
+# 0. Here the WGAN training also lost in $W_1$, the distance its critic estimates: after 2,000
+# updates it had not spread its curves over the moons. So on two moons "nicer samples" is **not
+# confirmed** at our budget, and "much worse log-probabilities" is, by orders of magnitude.
 #
 # ## Part 3 · Digits: bits per dimension, samples and the independent critic
 #
@@ -210,9 +210,9 @@ plt.show()
 # $10^{-3}$, batches of 64 dequantised digits. WGAN-GP: a DCGAN-style critic without
 # normalisation (`metrics.image_critic`), $\lambda = 10$, 5 critic updates per generator update,
 # Adam $5\cdot10^{-4}$, $(0.5, 0.9)$, batches of 64; the flow's samples are its outputs in
-# $[-1, 1]$. MLE gets 600 updates, the WGAN run 300 generator updates (1,500 critic updates),
-# and the WGAN run still took twice the CPU time (about 7 against 3.5 minutes here: each of its
-# steps runs the flow 6 times). One seed each: more do not fit the CPU budget, so the digits part
+# $[-1, 1]$. MLE gets 400 updates, the WGAN run 200 generator updates (1,000 critic updates),
+# and the WGAN run still took almost twice the CPU time (about 3.3 against 1.8 minutes here: each
+# of its steps runs the flow 6 times). One seed each: more do not fit the CPU budget, so the digits part
 # shows the direction and size of the effect, not its spread.
 #
 # **Bits/dim.** Pixels are bytes; the flow has a continuous density over *dequantised* pixels
@@ -223,10 +223,13 @@ plt.show()
 # the model, its log-determinant included in $\log q_\theta$.
 
 # %%
+# The toy runs above are too small to gain from a second thread; these conv nets do, on a
+# machine with nothing else running (setup() chose 1; see benchmarks/RESULTS.md).
+torch.set_num_threads(2)
 digits_train = load_images("mnist5k", "train", "gan")
 digits_held_out = load_images("mnist5k", "held_out", "gan").images
-mle_steps = gan_course.budget(full=600, quick=4)
-wgan_steps = gan_course.budget(full=300, quick=2)
+mle_steps = gan_course.budget(full=400, quick=4)
+wgan_steps = gan_course.budget(full=200, quick=2)
 
 
 def fresh_flow():
@@ -278,18 +281,18 @@ plt.show()
 # %% [markdown]
 # Read the table and the grids together (full-mode numbers; the quick run's are meaningless):
 #
-# - **Log-probabilities.** The MLE flow reaches 1.96 bits/dim on held-out digits (the uvadlc
-#   notebooks' simple flow reaches 1.08 after 200 GPU epochs; we ran under 10 epochs). The WGAN
-#   flow's 5.41 is almost three times worse, per pixel 3.4 bits more, so held-out digits are
-#   2^(3.4 × 784) times less probable under it. It is still below the uniform 8: the talk's "worse
-#   than uniform" (CelebA 32×32, a long GPU run) is **not confirmed** at this budget; the
-#   direction is.
-# - **Samples.** Neither flow draws clean digits at this budget. The MLE samples are thin
-#   fragments on black; the WGAN samples have strokes that fill the frame like digits. The
-#   independent critic, trained from scratch between held-out digits and each flow's samples,
-#   puts a number on it: about 3.5 for the WGAN flow against 8.0 for the MLE flow (real digits:
-#   −0.4). So on digits the talk's pair of claims holds in our run: the WGAN-trained flow's
-#   samples are closer to the data in $W_1$, its log-probabilities much worse.
+# - **Log-probabilities.** The MLE flow reaches 2.10 bits/dim on held-out digits (the uvadlc
+#   notebooks' simple flow reaches 1.08 after 200 GPU epochs; we ran under 7 epochs). The WGAN
+#   flow's 5.24 is 2.5 times worse: per pixel value 3.1 bits more, so held-out digits are
+#   2^(3.1 × 784) times less probable under it. It is still below the uniform 8: the talk's "worse
+#   than uniform" (CelebA 32×32, a long GPU run) is **not confirmed** at this budget; the direction
+#   is.
+# - **Samples.** Neither flow draws digits at this budget. The MLE samples are thin fragments on
+#   black; the WGAN samples spread short strokes over the region where digits lie. The independent
+#   critic, trained from scratch between held-out digits and each flow's samples, puts a number on
+#   the difference: about 5.2 for the WGAN flow against 8.3 for the MLE flow (real digits: −0.4).
+#   So the WGAN-trained flow's samples are closer to the data in $W_1$ and its log-probabilities
+#   much worse: the direction of the talk's pair of claims, in one run at CPU scale.
 #
 # ## Part 4 · The latent codes
 #
@@ -335,14 +338,14 @@ plt.show()
 
 # %% [markdown]
 # The codes of the MLE flow are close to Gaussian, but not exactly: standard deviation 0.91,
-# excess kurtosis about 1, MMD² 0.011. Its test still rejects normality in 87% of the coordinates:
-# 600 updates of a small flow leave structure, and 1,000 samples are enough to see it. The WGAN
-# flow's codes are far off on every number: standard deviation 1.45, kurtosis 27 (heavy tails,
-# and the spikes at ±6 in the histogram are codes beyond the clipping), MMD² 0.17, fifteen times
-# the MLE flow's, and normality rejected in every coordinate. Both MMD p-values are the smallest
+# excess kurtosis about 2, MMD² 0.018. Its test still rejects normality in 92% of the coordinates:
+# 400 updates of a small flow leave structure, and 1,000 samples are enough to see it. The WGAN
+# flow's codes are further off on every number: standard deviation 1.15, kurtosis 22 (heavy tails;
+# the spikes at ±6 in the histogram are codes beyond the clipping), MMD² 0.12, seven times the MLE
+# flow's, and normality rejected in 97% of the coordinates. Both MMD p-values are the smallest
 # that 100 permutations can give. The talk's last claim, **latent codes from WGAN training are
-# non-Gaussian**, holds here. What this run does not settle is how large the gaps are at the
-# paper's scale and budget. For that, the command line.
+# non-Gaussian**, holds here, and more strongly than for the MLE flow. What this run does not
+# settle is how large the gaps are at the paper's scale and budget. For that, the command line.
 #
 # ## Part 5 · The talk's CelebA 32×32 experiment, on a GPU
 #
