@@ -22,7 +22,8 @@ machine slow them alike. Prints a table; the lead records it in benchmarks/RESUL
     .venv/bin/python benchmarks/dcgan_speed.py --hours [--steps 300]      (meant for a GPU)
 
 (c) Every experiment of `gan-course list` trained for a few steps on the best device, on random
-    images of its data set's shape (speed does not depend on the pixels), with its own settings:
+    images of its data set's shape (speed does not depend on the pixels), with its own settings
+    and objective (a GAN, a Real NVP by maximum likelihood, an α-GAN's four networks):
     the median steps/s of metrics.csv's rows after the first, and the hours its full run takes at
     that rate, beside the experiment's ``expected_gpu_hours``.
 """

@@ -103,11 +103,11 @@ def test_bad_input_gets_one_line_and_status_2_without_a_traceback(tmp_path):
                             text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "gan-course: error: unknown experiment 'dcgan'; choose one of dcgan_cifar10, dcgan_mnist, "
-        "dcgan_stacked_mnist, dragan_ns_cifar10, gan_gp_cifar10, ns_gan_cifar10, realnvp_mle_celeba32, "
-        "realnvp_mle_cifar10, realnvp_mle_mnist, realnvp_wgan_gp_celeba32, realnvp_wgan_gp_cifar10, "
-        "realnvp_wgan_gp_mnist, wgan_gp_cifar10 (gan-course list describes them), or give the path of a "
-        "TOML file."]
+        "gan-course: error: unknown experiment 'dcgan'; choose one of alpha_gan_celeba64, alpha_gan_cifar10, "
+        "dcgan_cifar10, dcgan_mnist, dcgan_stacked_mnist, dragan_ns_cifar10, gan_gp_cifar10, ns_gan_cifar10, "
+        "realnvp_mle_celeba32, realnvp_mle_cifar10, realnvp_mle_mnist, realnvp_wgan_gp_celeba32, "
+        "realnvp_wgan_gp_cifar10, realnvp_wgan_gp_mnist, wgan_gp_cifar10 (gan-course list describes them), "
+        "or give the path of a TOML file."]
     assert not (tmp_path / "run").exists()
 
 
@@ -288,19 +288,29 @@ def test_evaluate_generator_runs_the_stacked_mnist_metrics_on_an_untrained_gener
     assert 1 <= table["metrics"]["modes_covered"]["samples"] <= 40
 
 
-@pytest.mark.parametrize("data, size", [("cifar10", 32), ("celeba", 64)])
-def test_colour_sets_get_only_the_diversity_and_a_note_that_no_classifier_exists(data, size, monkeypatch):
-    def no_classifier(name):
-        raise AssertionError(f"asked for a classifier of {name} for {data}")
+def test_celeba_gets_only_the_diversity_and_a_note_that_no_classifier_exists(monkeypatch):
+    def no_classifier(*args):
+        raise AssertionError(f"asked for a classifier {args} for celeba")
 
     monkeypatch.setattr(evaluation, "digit_classifier", no_classifier)
-    images = torch.rand(3, 20, 3, size, size, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    table = compare_with_real(images[0], images[1], images[2], data)
+    monkeypatch.setattr(evaluation, "cifar10_classifier", no_classifier)
+    images = torch.rand(3, 20, 3, 64, 64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    table = compare_with_real(images[0], images[1], images[2], "celeba")
     assert set(table["metrics"]) == {"ms_ssim_diversity"} and "classifier" not in table
     assert 0 <= table["metrics"]["ms_ssim_diversity"]["samples"] < 0.2  # independent noise
-    assert "no offline classifier" in table["not_reported"]
-    assert {"cifar10": "CIFAR-10", "celeba": "CelebA"}[data] in table["not_reported"]
+    assert "no offline classifier for CelebA" in table["not_reported"]
     assert not any("FID" in note for note in table["notes"])
+
+
+def test_cifar10_without_its_classifier_or_its_images_gets_the_diversity_and_the_fix(monkeypatch, tmp_path):
+    # the CIFAR-10 classifier is neither cached nor trainable here: no CIFAR-10 in data_root
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path))
+    images = torch.rand(3, 20, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    table = compare_with_real(images[0], images[1], images[2], "cifar10", data_root=str(tmp_path / "none"))
+    assert set(table["metrics"]) == {"ms_ssim_diversity"} and "classifier" not in table
+    assert table["not_reported"].startswith("classifier score, FID, KID, precision, recall and modes: "
+                                            "the CIFAR-10 classifier is trained once on CIFAR-10's training")
+    assert "download" in table["not_reported"] and "\n" not in table["not_reported"]
 
 
 # --------------------------------------------------------------------------- resume after SIGKILL

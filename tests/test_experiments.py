@@ -27,9 +27,10 @@ from gan_course.experiments.outputs import (
 )
 from gan_course.experiments.run import Process, build_networks, for_training
 
-SHIPPED = ["dcgan_cifar10", "dcgan_mnist", "dcgan_stacked_mnist", "dragan_ns_cifar10", "gan_gp_cifar10",
-           "ns_gan_cifar10", "realnvp_mle_celeba32", "realnvp_mle_cifar10", "realnvp_mle_mnist",
-           "realnvp_wgan_gp_celeba32", "realnvp_wgan_gp_cifar10", "realnvp_wgan_gp_mnist", "wgan_gp_cifar10"]
+SHIPPED = ["alpha_gan_celeba64", "alpha_gan_cifar10", "dcgan_cifar10", "dcgan_mnist", "dcgan_stacked_mnist",
+           "dragan_ns_cifar10", "gan_gp_cifar10", "ns_gan_cifar10", "realnvp_mle_celeba32",
+           "realnvp_mle_cifar10", "realnvp_mle_mnist", "realnvp_wgan_gp_celeba32", "realnvp_wgan_gp_cifar10",
+           "realnvp_wgan_gp_mnist", "wgan_gp_cifar10"]
 LESSON_08 = ["ns_gan_cifar10", "gan_gp_cifar10", "dragan_ns_cifar10"]
 
 
@@ -153,7 +154,8 @@ def test_a_setting_out_of_range_names_the_choices(setting, message):
 
 
 def test_an_unknown_experiment_lists_the_shipped_ones():
-    with pytest.raises(ValueError, match="^unknown experiment 'dcgan'; choose one of dcgan_cifar10, dcgan_"):
+    with pytest.raises(ValueError, match="^unknown experiment 'dcgan'; choose one of alpha_gan_celeba64, "
+                                         "alpha_gan_cifar10, dcgan_cifar10, dcgan_"):
         load_experiment("dcgan")
 
 

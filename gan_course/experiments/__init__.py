@@ -6,6 +6,7 @@
     gan-course sample runs/quick --n 64                       a grid from the latest checkpoint
     gan-course evaluate runs/quick                            lesson 09's metrics beside real images
     gan-course train realnvp_mle_mnist --quick --out runs/nvp lesson 06: a Real NVP by maximum likelihood
+    gan-course train alpha_gan_cifar10 --quick --out runs/ag  lesson 07: α-GAN (G, encoder, D, code D)
 
 The modules, in the order a run uses them:
 
@@ -13,10 +14,13 @@ The modules, in the order a run uses them:
   (``load_experiment``), with ``--quick`` and ``--set key=value``;
 - ``run``: ``prepare_run`` builds the networks, optimisers, penalty and batches (or restores them
   from a checkpoint) and ``train_run`` trains them with ``gan_course.train.train``, the one GAN
-  loop, through a hook that logs, draws samples and writes checkpoints; DDP under torchrun;
+  loop (a Real NVP by maximum likelihood with ``flow_step``, an α-GAN with lesson 07's
+  ``train_hybrid``), through a hook that logs, draws samples and writes checkpoints; DDP under
+  torchrun;
 - ``outputs``: the run's folder and how each file is written (atomically);
 - ``evaluation``: samples, nearest-neighbour distances and lesson 09's metrics from a run's
-  folder, and held-out bits/dim and the independent critic for a Real NVP;
+  folder, held-out bits/dim and the independent critic for a Real NVP, and held-out
+  reconstructions for an α-GAN;
 - ``cli``: the command line.
 
 The same from Python:

@@ -18,6 +18,7 @@ import contextlib
 import sys
 
 from gan_course.config import is_quick, keep_freed_memory
+from gan_course.data.images import TITLES
 from gan_course.experiments.config import experiment_names, load_experiment, quick_changes
 from gan_course.experiments.evaluation import (
     CRITIC_STEPS,
@@ -71,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("run", metavar="DIR")
     sample.add_argument("--n", type=int, default=64, help="how many samples (default 64)")
     sample.add_argument("--seed", type=int, default=0, help="another seed gives other samples")
-    evaluate = commands.add_parser("evaluate", help="FID, KID, precision/recall, modes, diversity and "
-                                   "nearest-neighbour distances of a run's samples")
+    evaluate = commands.add_parser("evaluate", help="classifier score, FID, KID, precision/recall, "
+                                   "modes, diversity and nearest-neighbour distances of a run's samples "
+                                   "(and an α-GAN's held-out reconstructions)")
     evaluate.add_argument("run", metavar="DIR")
     evaluate.add_argument("--n", type=int, default=EVALUATION_SAMPLES,
                           help=f"how many samples (default {EVALUATION_SAMPLES}; at most the size of "
@@ -196,7 +198,7 @@ SCORE_LINES = {
     "sample_to_train": "sample → nearest training image (far below `real`: copies training images)",
 }
 METRIC_LINES = {
-    "classifier_score": "Inception score with the digit classifier (higher: confident, balanced digits)",
+    "classifier_score": "Inception score with the data's classifier (higher: confident, balanced classes)",
     "fid": "Fréchet distance to held-out features (lower is closer)",
     "kid": "kernel distance to held-out features, ± its spread over subsets (lower is closer)",
     "precision": "share of samples on the held-out images' manifold (fidelity)",
@@ -228,6 +230,22 @@ def evaluation_table(table: dict) -> list[str]:
                        for name, samples, real, line in rows]
 
 
+def reconstruction_line(scores: dict) -> str:
+    line = (f"  reconstruction |x − G(E(x))| per pixel value: {scores['held_out']:.4g} on {scores['images']} "
+            f"held-out images, {scores['train']:.4g} on as many training images (lower is closer)")
+    return line + (f"; drawn in {scores['grid']}" if "grid" in scores else "")
+
+
+def classifier_line(classifier: dict, n: int) -> str:
+    """Which classifier judged the images, how often it is right, and the score of real held-out images."""
+    title = TITLES.get(classifier["trained_on"], classifier["trained_on"])
+    accuracy = classifier["held_out_accuracy"]
+    line = f"  classifier: the course's {title} classifier, {accuracy:.1%} accurate on its held-out split"
+    if "held_out_classifier_score" in classifier:
+        line += f"; classifier score of {n} held-out images: {classifier['held_out_classifier_score']:.4g}"
+    return line
+
+
 def evaluate_command(args) -> int:
     with user_input():
         if args.n < MINIMUM_SAMPLES:
@@ -242,6 +260,10 @@ def evaluate_command(args) -> int:
         bits = table["bits_per_dim"]
         print(f"  bits/dim of {bits['images']} held-out images: {bits['held_out']:.4g} (uniform: "
               f"{bits['uniform']:g}; lower is better)")
+    if "reconstruction" in table:
+        print(reconstruction_line(table["reconstruction"]))
+    if "classifier" in table:
+        print(classifier_line(table["classifier"], table["n"]))
     print("\n".join(evaluation_table(table)))
     for note in table["notes"]:
         print(f"  note: {note}")

@@ -32,9 +32,11 @@ GENERATORS = ("dcgan", "realnvp")
 """dcgan: the conv net of gan_course.models.dcgan (Radford et al. 2016); realnvp: the flow of
 gan_course.models.realnvp (Dinh et al. 2017), a generator whose density q_θ(x) can be computed."""
 
-OBJECTIVES = ("gan", "mle")
+OBJECTIVES = ("gan", "mle", "alpha_gan")
 """gan: G_θ against D_φ with ``loss`` (gan_course.train.train); mle: maximum likelihood, no D_φ
-(gan_course.flow_training.flow_step), only for a generator with a density."""
+(gan_course.flow_training.flow_step), only for a generator with a density; alpha_gan: α-GAN
+(Rosca et al. 2017), G_θ with an encoder E_η, D_φ and a code discriminator C_ω
+(gan_course.alpha_gan.train_hybrid), only for a dcgan generator."""
 
 IMAGE_CHANNELS = {"mnist5k": 1, "digits8": 1, "mnist": 1, "stacked_mnist": 3, "cifar10": 3, "celeba": 3}
 
@@ -64,7 +66,11 @@ class Experiment:
     objective: "gan" trains G_θ against D_φ with ``loss`` (``gan_course.train.train``);
         "mle" trains a realnvp by maximum likelihood on dequantised images
         (``gan_course.flow_training.flow_step``): no D_φ, so loss, penalty, penalty_weight,
-        disc_norm, n_disc and lr_disc are not used.
+        disc_norm, n_disc and lr_disc are not used; "alpha_gan" trains a dcgan generator as
+        α-GAN (``gan_course.alpha_gan.train_hybrid`` with ``HYBRIDS["α-GAN"]``): four networks,
+        G_θ, an encoder E_η (D_φ's body with noise_dim outputs), D_φ and a code discriminator
+        C_ω, each with its own Adam, each updated once per step with Algorithm 1's
+        non-saturating losses, so loss must be "non_saturating", penalty "none" and n_disc 1.
     data: an image set of ``gan_course.data.images`` (mnist, cifar10 and celeba are read
         through torchvision from ``data_root``; mnist5k, digits8 and stacked_mnist are offline).
     resolution: the images' side in pixels: 0 for the data set's own (28 for the MNIST sets,
@@ -80,8 +86,14 @@ class Experiment:
         (``gan_course.models.dcgan``), also the hidden channels of a Real NVP's couplings.
     flow_scales: a Real NVP's scales (Dinh et al.'s multi-scale architecture; the side must be
         divisible by 2^(flow_scales − 1)); a DCGAN ignores it.
+    lambda_rec: α-GAN's λ, the weight of the reconstruction λ‖x − G(E(x))‖₁, a sum over the
+        C·H·W pixel values of each image (``gan_course.alpha_gan.reconstruction_loss``);
+        only objective "alpha_gan" uses it.
+    code_width: the hidden units of α-GAN's code discriminator C_ω, an MLP of two hidden
+        layers without batch norm; only objective "alpha_gan" uses it.
     lr_gen, lr_disc, beta1, beta2: Adam's step sizes η_G, η_D and its (β₁, β₂); with
-        objective "mle", lr_gen is the flow's step size.
+        objective "mle", lr_gen is the flow's step size; with "alpha_gan", lr_gen is G_θ's and
+        E_η's (the auto-encoder), lr_disc D_φ's and C_ω's (the two discriminators).
     ema_decay: 0 for none, else the generator's weights are also averaged,
         θ_EMA ← decay · θ_EMA + (1 − decay) · θ, and samples come from θ_EMA (Yazıcı et al. 2019).
     seed: seeds the weights, the batches, the penalty's draws and the sample grids' noise.
@@ -114,6 +126,8 @@ class Experiment:
     noise_dim: int
     width: int
     flow_scales: int
+    lambda_rec: float
+    code_width: int
     lr_gen: float
     lr_disc: float
     beta1: float
@@ -136,6 +150,7 @@ class Experiment:
         self._check_choices()
         self._check_numbers()
         self._check_resolution()
+        self._check_alpha_gan()
         self._check_generator()
 
     def _check_choices(self) -> None:
@@ -147,12 +162,12 @@ class Experiment:
         get_gan_loss(self.loss)  # an unknown name gets an error that lists the losses
 
     def _check_numbers(self) -> None:
-        for name in ("n_disc", "steps", "batch_size", "noise_dim", "width", "flow_scales", "log_every",
-                     "sample_every", "checkpoint_every"):
+        for name in ("n_disc", "steps", "batch_size", "noise_dim", "width", "flow_scales", "code_width",
+                     "log_every", "sample_every", "checkpoint_every"):
             check_int(getattr(self, name), name)
         check_int(self.resolution, "resolution", minimum=0)
         check_int(self.seed, "seed", minimum=0)
-        for name in ("lr_gen", "lr_disc", "expected_gpu_hours"):
+        for name in ("lr_gen", "lr_disc", "lambda_rec", "expected_gpu_hours"):
             check_number(getattr(self, name), name)
         check_number(self.penalty_weight, "penalty_weight", strict=False)
         for name in ("beta1", "beta2", "ema_decay"):
@@ -167,6 +182,25 @@ class Experiment:
         elif self.resolution not in (0, NATIVE_RESOLUTION[self.data]):
             raise ValueError(f"{self.data} images are {NATIVE_RESOLUTION[self.data]} pixels wide, got "
                              f"resolution={self.resolution}; set resolution=0 (only celeba is resized).")
+
+    def _check_alpha_gan(self) -> None:
+        if self.objective != "alpha_gan":
+            return
+        if self.generator != "dcgan":
+            raise ValueError(f"objective 'alpha_gan' trains a dcgan generator beside a dcgan encoder, got "
+                             f"generator={self.generator}; set generator=dcgan.")
+        # alpha_gan_step has its own losses, one update per network and no penalty: a setting
+        # that asked for anything else would be silently ignored
+        if self.loss != "non_saturating":
+            raise ValueError(f"objective 'alpha_gan' trains its four networks with Algorithm 1's "
+                             f"non-saturating losses (Rosca et al. 2017), got loss={self.loss}; set "
+                             "loss=non_saturating.")
+        if self.penalty != "none":
+            raise ValueError(f"objective 'alpha_gan' adds no gradient penalty, got penalty={self.penalty}; "
+                             "set penalty=none.")
+        if self.n_disc != 1:
+            raise ValueError(f"objective 'alpha_gan' updates each of its four networks once per step, got "
+                             f"n_disc={self.n_disc}; set n_disc=1.")
 
     def _check_generator(self) -> None:
         if self.objective == "mle" and self.generator != "realnvp":

@@ -2,11 +2,14 @@
 
     DIR/config.toml       the resolved experiment (``gan-course train DIR/config.toml`` trains it again)
     DIR/metrics.csv       step, disc_loss, gen_loss, steps_per_s, images_per_s, elapsed_s
-                          (a maximum-likelihood run: step, nll, bits_per_dim, ...)
+                          (a maximum-likelihood run: step, nll, bits_per_dim, ...; an α-GAN run:
+                          step, disc_loss, code_disc_loss, enc_loss, gen_loss, reconstruction_l1, ...)
     DIR/samples/          sample grids, step_000200.png, ... (the same noise at every step)
     DIR/checkpoint.pt     the latest checkpoint (``torch.load(path, weights_only=True)`` reads it)
     DIR/summary.json      how the run ended, its speed and where everything is
     DIR/evaluation.json   written by ``gan-course evaluate``
+    DIR/reconstructions.png  an α-GAN run's held-out images and their reconstructions, row by row
+                          (written by ``gan-course evaluate``)
 
 Every file is written atomically: to a temporary file in the same folder, then renamed over
 the old one with ``os.replace`` (atomic on POSIX and Windows). A run killed at any moment, even
@@ -33,6 +36,10 @@ METRICS_COLUMNS = ("step", "disc_loss", "gen_loss", "steps_per_s", "images_per_s
 MLE_METRICS_COLUMNS = ("step", "nll", "bits_per_dim", "steps_per_s", "images_per_s", "elapsed_s")
 """A maximum-likelihood run has no discriminator: it logs −log q_θ(x) of its batch in nats per
 image (nll) and in bits/dim, the unit the flow papers report."""
+ALPHA_GAN_METRICS_COLUMNS = ("step", "disc_loss", "code_disc_loss", "enc_loss", "gen_loss",
+                             "reconstruction_l1", "steps_per_s", "images_per_s", "elapsed_s")
+"""An α-GAN run logs the loss of each of its four networks (D_φ, C_ω, E_η, G_θ: see
+``gan_course.alpha_gan.alpha_gan_step``) and the mean |x − G(E(x))| per pixel value of its batch."""
 
 # 8-pixel digits are drawn 4 pixels per pixel, so that a grid of them can be seen.
 SMALLEST_SHOWN_SIDE = 32
@@ -51,6 +58,7 @@ class RunFolder:
         self.checkpoint = self.root / "checkpoint.pt"
         self.summary = self.root / "summary.json"
         self.evaluation = self.root / "evaluation.json"
+        self.reconstructions = self.root / "reconstructions.png"
 
     def sample_grid(self, step: int) -> Path:
         return self.samples / f"step_{step:06d}.png"
@@ -151,14 +159,14 @@ def image_grid(images: Tensor, columns: int | None = None) -> np.ndarray:
     return grid[..., 0] if channels == 1 else grid
 
 
-def save_image_grid(images: Tensor, path: Path) -> Path:
+def save_image_grid(images: Tensor, path: Path, columns: int | None = None) -> Path:
     """The images as one PNG picture (see ``image_grid``)."""
     from PIL import Image  # Pillow comes with matplotlib
 
-    picture = Image.fromarray(image_grid(images))
+    picture = Image.fromarray(image_grid(images, columns))
     return write_atomically(path, lambda file: picture.save(file, format="PNG"))
 
 
 __all__ = ["RunFolder", "MetricsFile", "write_atomically", "write_text", "write_json",
            "save_checkpoint", "load_checkpoint", "image_grid", "save_image_grid", "METRICS_COLUMNS",
-           "MLE_METRICS_COLUMNS"]
+           "MLE_METRICS_COLUMNS", "ALPHA_GAN_METRICS_COLUMNS"]

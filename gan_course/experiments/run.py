@@ -16,18 +16,25 @@ no discriminator: ``train_by_likelihood`` calls ``gan_course.flow_training.flow_
 step, on batches dequantised from the run's own random stream, with the same recorder. Both
 start from the same flow: its ActNorm layers are initialised from the same real images.
 
+Lesson 07 at full scale: objective "alpha_gan" trains α-GAN (Rosca et al. 2017) with
+``gan_course.alpha_gan.train_hybrid``, the lesson's own loop, and ``HYBRIDS["α-GAN"]``: four
+networks (G_θ, the encoder E_η, D_φ and the code discriminator C_ω of ``build_image_networks``),
+four Adam optimisers, one ``alpha_gan_step`` per step on one batch of images and one of noise,
+with the same recorder, EMA, checkpoints and exact resume.
+
 Speed is set up around the loop, not in it (``for_training``): the networks' weights and
 activations in channels_last order; their forward passes under bfloat16 autocast on CUDA;
 optionally torch.compile; and DistributedDataParallel when several processes train.
 
-Resuming. A checkpoint holds everything that decides the rest of the run: both networks (with
-their batch-norm statistics), both optimisers, the EMA, the step, and each process's random
-streams (its batches' rng and the images left in the current epoch, its penalty's rng or its
-dequantisation noise's rng). So a resumed run repeats what the killed run would have done,
-number for number on a CPU (some GPU kernels are not deterministic).
+Resuming. A checkpoint holds everything that decides the rest of the run: both networks (an
+α-GAN's four) with their batch-norm statistics, their optimisers, the EMA, the step, and each
+process's random streams (its batches' rng and the images left in the current epoch, its
+penalty's rng or its dequantisation noise's rng). So a resumed run repeats what the killed run
+would have done, number for number on a CPU (some GPU kernels are not deterministic).
 
-Several processes. Under ``torchrun --nproc_per_node=N`` the same command trains with torch's
-DistributedDataParallel: NCCL between GPUs, gloo between CPU processes. Process r trains on
+Several processes. Under ``torchrun --nproc_per_node=N`` the same command trains a GAN (not a
+run of objective "mle" or "alpha_gan") with torch's DistributedDataParallel: NCCL between GPUs,
+gloo between CPU processes. Process r trains on
 every N-th training image from the r-th (as DistributedSampler would share them out), draws its
 batches and its penalty's points from its own seeds, and takes batch_size / N images per update;
 DDP averages the gradients, so every process holds the same weights. Only process 0 prints
@@ -47,11 +54,13 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from gan_course.alpha_gan import HYBRIDS, HybridNetworks, build_image_networks, train_hybrid
 from gan_course.config import denormals_flushed_to_zero, progress_bar
 from gan_course.config import device as default_device
 from gan_course.data.images import DOWNLOAD_HINTS, TITLES, TORCHVISION_SETS, ImageBatches, load_images
 from gan_course.experiments.config import Experiment, experiment_toml, load_experiment
 from gan_course.experiments.outputs import (
+    ALPHA_GAN_METRICS_COLUMNS,
     METRICS_COLUMNS,
     MLE_METRICS_COLUMNS,
     MetricsFile,
@@ -81,6 +90,13 @@ PENALTY_STREAM = 1_000_000
 SAMPLE_STREAM = 2_000_000
 DEQUANTISATION_STREAM = 3_000_000
 GRID_SAMPLES = 64
+
+ALPHA_GAN = HYBRIDS["α-GAN"]
+"""The switches of α-GAN: L1 reconstruction, D_φ on samples and reconstructions, a code
+discriminator, a deterministic encoder."""
+# alpha_gan_step's names for its losses → metrics.csv's columns
+ALPHA_GAN_LOSSES = {"discriminator": "disc_loss", "code_discriminator": "code_disc_loss",
+                    "encoder": "enc_loss", "generator": "gen_loss"}
 
 # A Real NVP's ActNorm layers start from the first training images (Kingma & Dhariwal 2018).
 FLOW_INITIALISATION_IMAGES = 256
@@ -153,8 +169,12 @@ def data_root(experiment: Experiment) -> str | None:
 
 def build_networks(experiment: Experiment, image_shape) -> tuple[nn.Module, DCGANDiscriminator | None]:
     """G_θ and D_φ for images of ``image_shape`` (C, H, W), seeded with the experiment's seed;
-    D_φ is None for a maximum-likelihood run, which has no discriminator."""
+    D_φ is None for a maximum-likelihood run, which has no discriminator. An α-GAN's are those
+    of ``build_alpha_gan_networks`` (its encoder and code discriminator come from there too)."""
     channels, size, _ = image_shape
+    if experiment.objective == "alpha_gan":
+        networks = build_alpha_gan_networks(experiment, image_shape)
+        return networks.generator, networks.discriminator
     if experiment.generator == "realnvp":
         generator = RealNVPImage(channels, size, experiment.flow_scales, experiment.width,
                                  seed=experiment.seed)
@@ -170,6 +190,19 @@ def build_networks(experiment: Experiment, image_shape) -> tuple[nn.Module, DCGA
     discriminator = DCGANDiscriminator(channels, size, experiment.width, experiment.disc_norm,
                                        seed=experiment.seed + 1)
     return generator, discriminator
+
+
+def build_alpha_gan_networks(experiment: Experiment, image_shape) -> HybridNetworks:
+    """α-GAN's G_θ, E_η, D_φ and C_ω for images of ``image_shape`` (C, H, W): lesson 07's
+    ``build_image_networks`` (G and D are dcgan_* runs' nets for the same seed), with D_φ
+    normalised as ``disc_norm`` says and C_ω of ``code_width`` units."""
+    channels, size, _ = image_shape
+    networks = build_image_networks(ALPHA_GAN, channels, size, experiment.noise_dim, experiment.width,
+                                    experiment.code_width, seed=experiment.seed)
+    if experiment.disc_norm != "batch":  # build_image_networks's D has batch norm; the same seed
+        networks.discriminator = DCGANDiscriminator(channels, size, experiment.width, experiment.disc_norm,
+                                                    seed=experiment.seed + 1)
+    return networks
 
 
 def adam(network: nn.Module, lr: float, experiment: Experiment) -> torch.optim.Adam:
@@ -255,15 +288,26 @@ class Run:
     ema: AveragedModel | None
     image_shape: tuple
     dequantisation_rng: torch.Generator | None = None  # the noise of a maximum-likelihood run
+    encoder: nn.Module | None = None                   # α-GAN's E_η and C_ω, with their optimisers
+    code_discriminator: nn.Module | None = None
+    enc_optimizer: torch.optim.Optimizer | None = None
+    code_optimizer: torch.optim.Optimizer | None = None
     start_step: int = 0
     last_checkpoint_step: int | None = None
     trained_generator: nn.Module = field(init=False)   # what train calls (see for_training)
     trained_discriminator: nn.Module | None = field(init=False)
+    trained_networks: HybridNetworks | None = field(init=False, default=None)  # what train_hybrid calls
     sample_noise: Tensor = field(init=False)
 
     def __post_init__(self):
         rng = torch.Generator().manual_seed(self.experiment.seed + SAMPLE_STREAM)
         self.sample_noise = torch.randn(GRID_SAMPLES, self.experiment.noise_dim, generator=rng)
+
+    @property
+    def alpha_gan_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """{network name: optimiser}, as ``alpha_gan_step`` takes them."""
+        return {"generator": self.gen_optimizer, "encoder": self.enc_optimizer,
+                "discriminator": self.disc_optimizer, "code_discriminator": self.code_optimizer}
 
     @property
     def sampler(self) -> nn.Module:
@@ -291,6 +335,11 @@ class Run:
         if self.discriminator is not None:
             state["discriminator"] = self.discriminator.state_dict()
             state["disc_optimizer"] = self.disc_optimizer.state_dict()
+        if self.encoder is not None:
+            state["encoder"] = self.encoder.state_dict()
+            state["enc_optimizer"] = self.enc_optimizer.state_dict()
+            state["code_discriminator"] = self.code_discriminator.state_dict()
+            state["code_optimizer"] = self.code_optimizer.state_dict()
         if self.ema is not None:
             state["ema"] = self.ema.state_dict()
         return state
@@ -356,6 +405,11 @@ def restore(run: Run, checkpoint: dict) -> None:
     if run.discriminator is not None:
         run.discriminator.load_state_dict(checkpoint["discriminator"])
         run.disc_optimizer.load_state_dict(checkpoint["disc_optimizer"])
+    if run.encoder is not None:
+        run.encoder.load_state_dict(checkpoint["encoder"])
+        run.enc_optimizer.load_state_dict(checkpoint["enc_optimizer"])
+        run.code_discriminator.load_state_dict(checkpoint["code_discriminator"])
+        run.code_optimizer.load_state_dict(checkpoint["code_optimizer"])
     if run.ema is not None:
         run.ema.load_state_dict(checkpoint["ema"])
     restore_random_streams(run, streams[run.process.rank])
@@ -377,12 +431,22 @@ def prepare_run(experiment: Experiment, out, resume: bool = False, process: Proc
     if experiment.objective == "mle" and process.world_size > 1:
         raise ValueError("objective 'mle' trains in one process (DDP synchronises a network's forward "
                          "pass, and maximum likelihood trains the flow's encode); run it without torchrun.")
+    if experiment.objective == "alpha_gan" and process.world_size > 1:
+        raise ValueError("objective 'alpha_gan' trains in one process (each of its four updates "
+                         "differentiates through networks it does not update, which DDP's gradient "
+                         "averaging does not follow); run it without torchrun.")
     images = training_images(experiment, process) if images is None else images
     if experiment.batch_size % process.world_size:
         raise ValueError(f"batch_size={experiment.batch_size} does not split evenly over "
                          f"{process.world_size} processes; use a multiple of {process.world_size}.")
-    generator, discriminator = build_networks(experiment, tuple(images.shape[1:]))
-    for network in (generator, discriminator):
+    if experiment.objective == "alpha_gan":
+        hybrid = build_alpha_gan_networks(experiment, tuple(images.shape[1:]))
+        generator, discriminator = hybrid.generator, hybrid.discriminator
+        encoder, code_discriminator = hybrid.encoder, hybrid.code_discriminator
+    else:
+        generator, discriminator = build_networks(experiment, tuple(images.shape[1:]))
+        encoder = code_discriminator = None
+    for network in (generator, discriminator, encoder, code_discriminator):
         if network is None:
             continue
         network.to(process.device)
@@ -404,10 +468,19 @@ def prepare_run(experiment: Experiment, out, resume: bool = False, process: Proc
               ema, tuple(images.shape[1:]))
     if by_likelihood:
         run.dequantisation_rng = torch.Generator().manual_seed(experiment.seed + DEQUANTISATION_STREAM)
+    if encoder is not None:  # the auto-encoder learns at G's rate, the code discriminator at D's
+        run.encoder, run.code_discriminator = encoder, code_discriminator
+        run.enc_optimizer = adam(encoder, experiment.lr_gen, experiment)
+        run.code_optimizer = adam(code_discriminator, experiment.lr_disc, experiment)
     if resume and folder.checkpoint.is_file():
         restore(run, load_checkpoint(folder.checkpoint))
     if by_likelihood:  # flow_step trains the flow itself (see Experiment.compile)
         run.trained_generator, run.trained_discriminator = generator, None
+    elif encoder is not None:
+        run.trained_networks = HybridNetworks(*(for_training(network, experiment, process) for network in
+                                                (generator, encoder, discriminator, code_discriminator)))
+        run.trained_generator, run.trained_discriminator = (run.trained_networks.generator,
+                                                            run.trained_networks.discriminator)
     else:
         run.trained_generator = for_training(generator, experiment, process)
         run.trained_discriminator = for_training(discriminator, experiment, process,
@@ -428,18 +501,20 @@ class TrainingDiverged(RuntimeError):
 
 def images_per_step(experiment: Experiment) -> int:
     """Real images a step uses, over all processes: the discriminator's n_disc batches, or the
-    one batch of a maximum-likelihood step."""
-    return experiment.batch_size * (1 if experiment.objective == "mle" else experiment.n_disc)
+    one batch of a maximum-likelihood or α-GAN step (all four α-GAN updates see the same batch)."""
+    return experiment.batch_size * (experiment.n_disc if experiment.objective == "gan" else 1)
 
 
-def loss_columns(experiment: Experiment) -> tuple[str, str]:
-    """The two numbers metrics.csv and summary.json give for each logged step."""
-    return MLE_METRICS_COLUMNS[1:3] if experiment.objective == "mle" else METRICS_COLUMNS[1:3]
+def loss_columns(experiment: Experiment) -> tuple[str, ...]:
+    """The numbers metrics.csv and summary.json give for each logged step."""
+    columns = {"gan": METRICS_COLUMNS, "mle": MLE_METRICS_COLUMNS, "alpha_gan": ALPHA_GAN_METRICS_COLUMNS}
+    return columns[experiment.objective][1:-3]
 
 
 class RunRecorder:
     """``train``'s hook for an image run, called as recorder(step, disc_loss, gen_loss); a
-    maximum-likelihood run calls ``recorder.record(step, {"nll": nll})``.
+    maximum-likelihood run calls ``recorder.record(step, {"nll": nll})``, an α-GAN run
+    ``recorder.record(step, {"disc_loss": ..., "code_disc_loss": ..., ...})``.
 
     After every step it updates the EMA of G_θ; every log_every steps it writes a row of
     metrics.csv, every sample_every steps a sample grid, every checkpoint_every steps a
@@ -509,9 +584,41 @@ def train_by_likelihood(run: Run, recorder: RunRecorder, progress: bool = True) 
         recorder.record(step, {"nll": nll})
 
 
+def alpha_gan_row(losses: dict[str, Tensor], lambda_rec: float, image_shape) -> dict[str, Tensor]:
+    """metrics.csv's numbers from ``alpha_gan_step``'s losses: each network's loss, and the
+    reconstruction error per pixel value, (1/(C·H·W)) ‖x − G(E(x))‖₁ = reconstruction / (λ C·H·W),
+    which does not depend on λ (evaluate reports the same number for held-out images)."""
+    row = {column: losses[name] for name, column in ALPHA_GAN_LOSSES.items()}
+    row["reconstruction_l1"] = losses["reconstruction"] / (lambda_rec * math.prod(image_shape))
+    return row
+
+
+def train_alpha_gan(run: Run, recorder: RunRecorder, progress: bool = True) -> None:
+    """Train the run's α-GAN to its last step with lesson 07's loop, ``train_hybrid``: per step
+    one batch x ~ p* and one z ~ N(0, I) from the run's batches, and one ``alpha_gan_step``,
+
+        D_φ: E[−log D(x)] + E[−log(1 − D(G(E(x))))] + E[−log(1 − D(G(z)))]
+        C_ω: E[−log C(z)] + E[−log(1 − C(E(x)))]
+        E_η: λ‖x − G(E(x))‖₁ − log C(E(x))
+        G_θ: λ‖x − G(E(x))‖₁ − log D(G(E(x))) − log D(G(z))
+
+    each minimised by its own Adam with the other networks fixed (Rosca et al. 2017, Algorithm 1).
+    The encoder is deterministic, so the batches' stream is the run's only randomness.
+    """
+    experiment = run.experiment
+
+    def record(step: int, losses: dict[str, Tensor]) -> None:
+        recorder.record(step, alpha_gan_row(losses, experiment.lambda_rec, run.image_shape))
+
+    train_hybrid(run.trained_networks, ALPHA_GAN, run.batches, experiment.steps - run.start_step,
+                 optimizers=run.alpha_gan_optimizers, lambda_rec=experiment.lambda_rec, hook=record,
+                 progress=progress)
+
+
 def train_run(run: Run, progress: bool = True) -> dict:
-    """Train ``run`` to its last step with ``gan_course.train.train`` (objective "gan") or
-    ``train_by_likelihood`` (objective "mle"); return its summary.
+    """Train ``run`` to its last step with ``gan_course.train.train`` (objective "gan"),
+    ``train_by_likelihood`` (objective "mle") or ``train_alpha_gan`` (objective "alpha_gan");
+    return its summary.
 
     A NaN or infinite loss raises ``TrainingDiverged``, leaving the last good checkpoint.
     """
@@ -522,6 +629,8 @@ def train_run(run: Run, progress: bool = True) -> dict:
         with denormals_flushed_to_zero():
             if experiment.objective == "mle":
                 train_by_likelihood(run, recorder, progress)
+            elif experiment.objective == "alpha_gan":
+                train_alpha_gan(run, recorder, progress)
             else:
                 train(run.trained_generator, run.trained_discriminator, run.batches,
                       experiment.steps - run.start_step, gen_optimizer=run.gen_optimizer,
@@ -566,4 +675,5 @@ def write_summary(run: Run, recorder: RunRecorder, status: str) -> dict:
 
 __all__ = ["Run", "Process", "prepare_run", "train_run", "RunRecorder", "TrainingDiverged",
            "start_process", "stop_process", "build_networks", "training_images", "experiment_images",
-           "generate", "BFloat16Forward", "for_training", "train_by_likelihood"]
+           "generate", "BFloat16Forward", "for_training", "train_by_likelihood", "train_alpha_gan",
+           "build_alpha_gan_networks", "ALPHA_GAN"]
