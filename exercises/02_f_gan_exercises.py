@@ -59,7 +59,8 @@ checks.check_conjugate(kl_conjugate, "kl")
 # For $f(u) = u\log u - (u+1)\log(u+1)$ (the original GAN's, $D_f = 2\,\mathrm{JS} - \log 4$), the conjugate is defined
 # for $t < 0$. The maximiser satisfies $t = \log\frac{u}{u+1}$. Find $f^\dagger(t)$.
 #
-# Hint: write the answer so that it stays accurate for $t$ close to $0$ (look at `torch.expm1` or `torch.log1p`).
+# Hint: write the answer so that it stays accurate for $t$ close to $0$, where $e^t$ rounds to $1$ in float32
+# and $1 - e^t$ loses its digits (the check tries $t = -10^{-6}$). Which of PyTorch's functions is made for this?
 
 # %% nbgrader={"grade": false, "grade_id": "gan_conjugate", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def gan_conjugate(t):
@@ -75,7 +76,8 @@ checks.check_conjugate(gan_conjugate, "gan")
 # ## Task 3 · The GAN's output activation
 #
 # The GAN conjugate needs $t < 0$, but a network outputs any $v \in \mathbb{R}$. Nowozin et al. use
-# $g_f(v) = -\log(1 + e^{-v})$. Implement it so that it is finite for $v = \pm 100$ in float32: $e^{100}$ overflows.
+# $g_f(v) = -\log(1 + e^{-v})$. Implement it so that it is right for large $|v|$ in float32 (the check tries
+# $v = -200$ and $v = 100$): $e^{200}$ overflows, and $\sigma(-200)$ rounds to $0$.
 # What is $g_f(v)$ in terms of $\mathcal{D} = \sigma(v)$?
 
 # %% nbgrader={"grade": false, "grade_id": "gan_activation", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -111,6 +113,9 @@ checks.check_optimal_critic(reverse_kl_optimal_critic, "reverse_kl")
 # ($\mathbf{x} \sim p^*$) and on simulated ones ($\mathbf{x} \sim q$), return the estimate
 #
 # $$\frac{1}{n}\sum_{i} g_f(v(\mathbf{x}^*_i)) \;-\; \frac{1}{m}\sum_{j} f^\dagger\big(g_f(v(\mathbf{x}_j))\big).$$
+#
+# The two batches may have different sizes ($n \ne m$). Return a scalar tensor that stays
+# differentiable: Task 6 trains a critic by maximising it.
 
 # %% nbgrader={"grade": false, "grade_id": "variational_bound", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def variational_bound(activation, conjugate, critic_outputs_real, critic_outputs_fake):

@@ -67,7 +67,7 @@ checks.check_lsif_loss(lsif_loss)
 # \hat h = \frac{1}{n_p}\sum_{\mathbf{x}_i \sim p^*} K(\mathbf{x}_i).$$
 #
 # Set its gradient to zero and return the unconstrained solution
-# $\tilde\alpha = (\hat H + \lambda I)^{-1}\hat h$, a tensor of $b$ weights. `kernel_real` is the
+# $\tilde\alpha = (\hat H + \lambda I)^{-1}\hat h$, a tensor of shape $(b,)$. `kernel_real` is the
 # $(n_p, b)$ matrix of $K(\mathbf{x}_i, \mathbf{c}_l)$ at the real samples, `kernel_fake` the $(n_q, b)$
 # matrix at the simulated ones. Use `torch.linalg.solve` rather than an explicit inverse.
 
@@ -127,7 +127,9 @@ checks.check_gaussian_kernel(gaussian_kernel)
 # %% [markdown]
 # ## Task 5 · The unbiased MMD²
 #
-# With your kernel, return the U-statistic for samples `x` ($m$ points) and `y` ($n$ points):
+# Return the U-statistic for samples `x` ($m$ points) and `y` ($n$ points), computing every kernel
+# matrix with the function `kernel` you are given (called as `kernel(a, b, bandwidth)`, like your
+# `gaussian_kernel`; the check hands you the course's own, so that this task is tested on its own):
 #
 # $$\widehat{\mathrm{MMD}}^2_u = \frac{1}{m(m-1)}\sum_{i \ne j} k(\mathbf{x}_i, \mathbf{x}_j)
 # + \frac{1}{n(n-1)}\sum_{i \ne j} k(\mathbf{y}_i, \mathbf{y}_j)
@@ -136,7 +138,7 @@ checks.check_gaussian_kernel(gaussian_kernel)
 # The sums within a sample leave out the diagonal $i = j$, where $k = 1$ always.
 
 # %% nbgrader={"grade": false, "grade_id": "unbiased_mmd2", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def unbiased_mmd2(x, y, bandwidth):
+def unbiased_mmd2(kernel, x, y, bandwidth):
     # YOUR CODE HERE
     raise NotImplementedError()
 
@@ -148,9 +150,9 @@ checks.check_unbiased_mmd2(unbiased_mmd2)
 # ## Task 6 · Unbiased means mean zero
 #
 # Nothing to write here. This cell draws two samples of 20 points from the **same** distribution
-# many times and averages **your** `unbiased_mmd2` over the draws. An unbiased estimate of
-# $\mathrm{MMD}^2 = 0$ must average $0$ within a few standard errors, although each single value can be
-# negative. The biased estimate (every pair, $i = j$ included) is shown for comparison.
+# many times and averages **your** `unbiased_mmd2`, with your `gaussian_kernel`, over the draws.
+# An unbiased estimate of $\mathrm{MMD}^2 = 0$ must average $0$ within a few standard errors,
+# although each single value can be negative. The biased estimate (every pair, $i = j$ included) is shown for comparison.
 
 # %% nbgrader={"grade": true, "grade_id": "check_mean_near_zero", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 repeats = gan_course.budget(full=400, quick=100)
@@ -158,7 +160,7 @@ rng = torch.Generator().manual_seed(1)
 values, biased = [], []
 for _ in range(repeats):
     x, y = torch.randn(20, 2, generator=rng), torch.randn(20, 2, generator=rng)
-    values.append(float(unbiased_mmd2(x, y, 1.0)))
+    values.append(float(unbiased_mmd2(gaussian_kernel, x, y, 1.0)))
     biased.append(float((gaussian_kernel(x, x, 1.0).mean() + gaussian_kernel(y, y, 1.0).mean()
                          - 2 * gaussian_kernel(x, y, 1.0).mean())))
 values = torch.tensor(values)

@@ -43,7 +43,7 @@ device = gan_course.setup(seed=0)
 #
 # The minimax game gives the generator $\mathbb{E}_\mathbf{z}[\log(1 - \mathcal{D}(G(\mathbf{z})))]$
 # to minimise. Write it from the logits without forming $\log(1-\sigma(l))$ directly: for
-# $l = 100$ that is $\log 0$ in float32. Which identity from lesson 01 helps?
+# $l = 100$ that is $\log 0$ in float32 (the check tries it). Which identity from lesson 01 helps?
 
 # %% nbgrader={"grade": false, "grade_id": "saturating_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def saturating_generator_loss(logits_fake):
@@ -59,6 +59,8 @@ checks.check_generator_loss(saturating_generator_loss, "saturating")
 # ## Task 2 · The non-saturating generator loss
 #
 # $$-\mathbb{E}_\mathbf{z}[\log\mathcal{D}(G(\mathbf{z}))]$$
+#
+# As in Task 1, it must stay finite for large $|l|$ (the check tries $l = -100$).
 
 # %% nbgrader={"grade": false, "grade_id": "non_saturating_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def non_saturating_generator_loss(logits_fake):
@@ -76,6 +78,10 @@ checks.check_generator_loss(non_saturating_generator_loss, "non_saturating")
 # $l = \log r$ with $r = 10^{-3}$ (a fake that an optimal discriminator confidently rejects). Store
 # the two numbers in `slope_saturating` and `slope_non_saturating`. The lecture predicts
 # $\mathcal{D} = r/(1+r)$ and $1 - \mathcal{D}$.
+#
+# Measure the course's own losses, `minimax` and `non_saturating` (imported above; they take the
+# logits on real and on fake samples, pass `None` for the real ones, and their `.generator` is the
+# generator's loss, the one you wrote in Tasks 1 and 2), so that this task stands on its own.
 
 # %% nbgrader={"grade": false, "grade_id": "slopes", "locked": false, "schema_version": 3, "solution": true, "task": false}
 r = 1e-3

@@ -114,5 +114,79 @@ def test_wrong_generator_steps_get_a_hint(step, message):
 
 def test_slopes():
     checks.check_slopes(1e-3 / (1 + 1e-3), 1 / (1 + 1e-3), 1e-3)
-    with pytest.raises(checks.CheckFailed, match="torch.autograd.grad"):
-        checks.check_slopes(1.0, 1.0, 1e-3)
+    with pytest.raises(checks.CheckFailed, match="ask autograd"):
+        checks.check_slopes(0.3, 0.3, 1e-3)
+
+
+# --------------------------------------------------------------------------- the common wrong answers
+# Each one fails the VISIBLE check with a sentence naming the mistake.
+
+
+def one_sentence(error: BaseException) -> str:
+    message = str(error)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+@pytest.mark.parametrize("wrong, kind, words", [
+    (lambda v: torch.log(1 - torch.sigmoid(v)).mean(), "saturating", "σ(l) rounds to 0 or 1"),
+    (lambda v: -torch.log(torch.sigmoid(v)).mean(), "non_saturating", "σ(l) rounds to 0 or 1"),
+    (lambda v: torch.log1p(torch.exp(-v)).mean(), "non_saturating", "σ(l) rounds to 0 or 1"),
+    (lambda v: F.softplus(v).mean(), "saturating", "sign is flipped"),
+    (lambda v: -F.softplus(-v).mean(), "non_saturating", "sign is flipped"),
+    (lambda v: -F.softplus(v).sum(), "saturating", "not .sum()"),
+    (lambda v: F.softplus(-v).sum(), "non_saturating", "not .sum()"),
+    (non_saturating, "saturating", "that is the non-saturating loss"),
+    (saturating, "non_saturating", "that is the saturating loss"),
+    (lambda v: F.softplus(-v), "non_saturating", ".mean()"),
+    (lambda v: F.softplus(-v).mean().item(), "non_saturating", "detached"),
+    (lambda v: -F.softplus(v).mean().detach(), "saturating", "detached"),
+])
+def test_generator_loss_mistakes_fail_the_visible_check(wrong, kind, words):
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_generator_loss(wrong, kind)
+    assert words in one_sentence(failed.value)
+
+
+def test_generator_loss_hints_do_not_state_the_answer():
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_generator_loss(lambda v: (v**2).mean(), "saturating")
+    assert "softplus(l)" not in str(failed.value) and "identities" in str(failed.value)
+
+
+def test_slopes_taken_at_r_instead_of_log_r():
+    r = 1e-3
+    logit = torch.tensor([r], requires_grad=True)  # the mistake: the logit is r
+    saturating_slope = torch.autograd.grad(-F.softplus(logit).mean(), logit)[0].abs().item()
+    non_saturating_slope = torch.autograd.grad(F.softplus(-logit).mean(), logit)[0].abs().item()
+    with pytest.raises(checks.CheckFailed, match="log r, not r"):
+        checks.check_slopes(saturating_slope, non_saturating_slope, r)
+
+
+def test_slopes_of_the_course_losses_pass(capsys):
+    from gan_course.gan_losses import minimax
+    from gan_course.gan_losses import non_saturating as ns
+
+    logit = torch.tensor([float(torch.log(torch.tensor(1e-3)))], requires_grad=True)
+    checks.check_slopes(torch.autograd.grad(minimax(None, logit).generator, logit)[0].abs().item(),
+                        torch.autograd.grad(ns(None, logit).generator, logit)[0].abs().item(), 1e-3)
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (lambda mean, log_std, noise: mean.data + log_std.exp() * noise, "no gradient reaches `mean`"),
+    (lambda mean, log_std, noise: mean + log_std.exp().detach() * noise, "no gradient reaches `log_std`"),
+    (lambda mean, log_std, noise: mean + (2 * log_std).exp() * noise, "standard deviation's logarithm"),
+    (lambda mean, log_std, noise: (mean + log_std.exp() * noise).mean(0), "shape"),
+    (lambda mean, log_std, noise: noise * mean + log_std.exp(), "shift the noise by the mean"),
+])
+def test_reparameterised_sample_mistakes(wrong, words):
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_reparameterised_sample(wrong)
+    assert words in one_sentence(failed.value)
+
+
+def test_a_right_sample_passes_the_hidden_check(capsys):
+    checks.check_reparameterised_sample(lambda mean, log_std, noise: mean + log_std.exp() * noise,
+                                        hidden=True)
+    assert "✓" in capsys.readouterr().out

@@ -120,7 +120,7 @@ def test_clipping_mistakes(answer, words):
 @pytest.mark.parametrize("answer, words", [
     (swapped_epsilon, "weighted the real points by 1 − ε"),
     (no_second_order, "does not depend on the discriminator's weights"),
-    (zero_centred, "gradient norm 1 everywhere"),
+    (zero_centred, "distance from 1, not the gradient's size"),
     (per_point, "one number"),
 ])
 def test_wgan_gp_mistakes(answer, words):
@@ -172,3 +172,76 @@ def test_training_check_failures(run, words):
     with pytest.raises(checks.CheckFailed) as failed:
         checks.check_penalised_training(run)
     assert words in one_sentence(failed.value)
+
+
+# --------------------------------------------------------------------------- more wrong penalties
+# Each fails the VISIBLE check on the linear critics, with a hint naming the mistake.
+
+
+def _penalty_from_norms(discriminator, points, reduce):
+    points = points.detach().requires_grad_(True)
+    (gradients,) = torch.autograd.grad(discriminator(points).sum(), points, create_graph=True)
+    return reduce(gradients)
+
+
+WRONG_REDUCTIONS = [
+    (lambda g, w: w * ((g.norm(dim=1) - 1) ** 2).sum(), "not a sum"),
+    (lambda g, w: ((g.norm(dim=1) - 1) ** 2).mean(), "weight λ"),
+    (lambda g, w: w * ((g.pow(2).sum(dim=1) - 1) ** 2).mean(), "not its squared norm"),
+    (lambda g, w: w * (g.norm(dim=1) - 1).abs().mean(), "square the distance"),
+    (lambda g, w: w * ((g.norm(dim=1) - 1).clamp_min(0) ** 2).mean(), "two-sided"),
+    (lambda g, w: w * ((g.norm(dim=0) - 1) ** 2).mean(), "gives"),  # the norm over the batch
+]
+
+
+@pytest.mark.parametrize("reduce, words", WRONG_REDUCTIONS)
+def test_wrong_wgan_gp_reductions_fail_the_visible_check(reduce, words):
+    def wrong(discriminator, real, fake, epsilon, weight=10.0):
+        return _penalty_from_norms(discriminator, epsilon * real + (1 - epsilon) * fake,
+                                   lambda g: reduce(g, weight))
+
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_wgan_gp_penalty(wrong)
+    assert words in one_sentence(failed.value)
+
+
+@pytest.mark.parametrize("reduce, words", WRONG_REDUCTIONS)
+def test_wrong_dragan_reductions_fail_the_visible_check(reduce, words):
+    def wrong(discriminator, real, noise, alpha, weight=10.0, noise_scale=0.5):
+        sigma = real.std(dim=0, keepdim=True)
+        return _penalty_from_norms(discriminator, real + alpha * noise_scale * sigma * noise,
+                                   lambda g: reduce(g, weight))
+
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_dragan_penalty(wrong)
+    assert words in one_sentence(failed.value)
+
+
+def dragan_without_alpha(discriminator, real, noise, alpha, weight=10.0, noise_scale=0.5):
+    sigma = real.std(dim=0, keepdim=True)
+    return _penalty_at(discriminator, real + noise_scale * sigma * noise, weight)
+
+
+def dragan_unscaled_noise(discriminator, real, noise, alpha, weight=10.0, noise_scale=0.5):
+    return _penalty_at(discriminator, real + alpha * noise_scale * noise, weight)
+
+
+@pytest.mark.parametrize("answer", [dragan_without_alpha, dragan_unscaled_noise])
+def test_dragan_points_in_the_wrong_place_fail_the_visible_check(answer):
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_dragan_penalty(answer)
+    assert "DRAGAN penalty with the same noise" in one_sentence(failed.value)
+
+
+def test_a_detached_penalty_fails_the_visible_check():
+    def detached(discriminator, real, fake, epsilon, weight=10.0):
+        return wgan_gp_penalty(discriminator, real, fake, epsilon, weight).detach()
+
+    with pytest.raises(checks.CheckFailed, match="does not depend on the discriminator's weights"):
+        checks.check_wgan_gp_penalty(detached)
+
+
+def test_hints_do_not_state_the_whole_formula():
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_dragan_penalty(dragan_without_alpha)
+    assert "std(dim=0" not in str(failed.value) and "λ·mean" not in str(failed.value)

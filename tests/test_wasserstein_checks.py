@@ -115,3 +115,22 @@ def test_rankings(capsys):
         checks.check_same_ranking({"a": 0.7, "b": 0.6, "c": 2.0}, reference)
     with pytest.raises(CheckFailed, match="one distance per model"):
         checks.check_same_ranking({"a": 0.1}, reference)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda x, y: (x.sort().values - y).abs().mean(), "not just one"),
+    (lambda x, y: (x - y.sort().values).abs().mean(), "not just one"),
+    (lambda x, y: (x.sort().values - y.sort().values).abs(), "one number"),
+])
+def test_more_1d_mistakes_fail_the_visible_check(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        checks.check_wasserstein_1d(wrong)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda x, y: torch.cdist(x, y).min(dim=1).values.mean(), "nearest neighbour"),
+    (lambda x, y: torch.cdist(x, y).min(dim=0).values.mean(), "nearest neighbour"),
+])
+def test_nearest_neighbours_are_not_a_plan(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        checks.check_exact_wasserstein(wrong)

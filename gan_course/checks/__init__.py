@@ -9,6 +9,11 @@ Each lesson's module builds on the helpers of ``checks.core``.
 """
 
 from gan_course.checks import core
+from gan_course.checks.alpha_gan import (
+    check_alpha_gan_step,
+    check_code_discriminator_loss,
+    check_reconstruction_loss,
+)
 from gan_course.checks.beyond import (
     check_expected_coverage,
     check_marginal_pairs,
@@ -84,6 +89,8 @@ __all__ = [
     "check_wasserstein_1d", "check_exact_wasserstein", "check_interpolates", "check_same_ranking",
     # lesson 06
     "check_coupling_encode", "check_coupling_inverse", "check_bits_per_dim",
+    # lesson 07
+    "check_code_discriminator_loss", "check_reconstruction_loss", "check_alpha_gan_step",
     # lesson 08
     "check_clip_weights", "check_wgan_gp_penalty", "check_dragan_penalty", "check_penalised_training",
     # lesson 09

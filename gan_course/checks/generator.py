@@ -14,32 +14,59 @@ from gan_course.models import mlp
 Tensor = torch.Tensor
 
 _GENERATOR_LOSSES = {
-    # the generator's objective of each GAN loss, as a function of the fakes' logits
-    "saturating": ("minimax", "E[log(1 − σ(l))] = −E[softplus(l)]"),
-    "non_saturating": ("non_saturating", "E[−log σ(l)] = E[softplus(−l)]"),
+    # the generator's objective of each GAN loss, and a hint that points to the idea
+    "saturating": ("minimax", "the generator minimises the log-probability that D calls its samples "
+                              "fake, log(1 − D); write it from the logit with lesson 01's softplus "
+                              "identities, never forming σ(l)"),
+    "non_saturating": ("non_saturating", "the generator minimises minus the log-probability that D "
+                                         "calls its samples real, −log D; write it from the logit "
+                                         "with lesson 01's softplus identities, never forming σ(l)"),
 }
-_VISIBLE_LOGITS = [torch.tensor([0.0, 0.0]), torch.tensor([-3.0, -0.5, 2.0])]
+# Batches of different sizes (so that a sum shows), and large logits in the visible cases too: at
+# l = ±100, σ(l) rounds to 0 or 1 in float32, so log(1 − σ(l)), log σ(l) and log(1 + e^{−l}) are ±inf.
+_VISIBLE_LOGITS = [torch.tensor([0.5, -1.0]), torch.tensor([-3.0, -0.5, 2.0]),
+                   torch.tensor([-100.0, 100.0, 1.0, -2.0])]
 _HIDDEN_LOGITS = [torch.linspace(-8.0, 8.0, 9), torch.tensor([-100.0, 100.0, -60.0])]
+LARGE_LOGIT = 20.0
+
+
+def _generator_loss_hint(kind: str, got: float, expected: float, logits: Tensor) -> str:
+    other = "non_saturating" if kind == "saturating" else "saturating"
+    other_value = float(gan_losses.get_gan_loss(_GENERATOR_LOSSES[other][0])(logits, logits).generator)
+    per_sample = float(gan_losses.get_gan_loss(_GENERATOR_LOSSES[kind][0])(logits, logits).generator)
+    if close(got, -expected):
+        return "the sign is flipped: the generator *minimises* this loss"
+    if close(got, per_sample * len(logits)):
+        return "average over the batch with .mean(), not .sum()"
+    if close(got, other_value) or close(got, -other_value):
+        return (f"that is the {other.replace('_', '-')} loss; the {kind.replace('_', '-')} one "
+                "comes from the other way of writing the generator's goal")
+    if not math.isfinite(got) or logits.abs().max() > LARGE_LOGIT:
+        return ("the logits include ±100, where σ(l) rounds to 0 or 1 in float32 and its log "
+                "overflows; write the loss from l with F.softplus so that it stays finite")
+    return _GENERATOR_LOSSES[kind][1]
 
 
 def check_generator_loss(function, kind: str, hidden: bool = False) -> None:
-    """Compare ``function(logits_fake)`` with the saturating or non-saturating generator loss."""
+    """Compare ``function(logits_fake)`` with the saturating or non-saturating generator loss,
+    which must stay differentiable in the logits (the generator is trained through it)."""
     if kind not in _GENERATOR_LOSSES:
         raise ValueError(f"kind must be one of {sorted(_GENERATOR_LOSSES)}, got {kind!r}.")
-    loss_name, formula = _GENERATOR_LOSSES[kind]
-    reference = gan_losses.get_gan_loss(loss_name)
+    reference = gan_losses.get_gan_loss(_GENERATOR_LOSSES[kind][0])
     name = getattr(function, "__name__", f"{kind}_generator_loss")
     cases = _HIDDEN_LOGITS if hidden else _VISIBLE_LOGITS
     for logits in cases:
-        got = as_number(call(function, name, logits), name)
+        value = call(function, name, logits.clone().requires_grad_(True))
+        got = as_number(value, name)
         expected = float(reference(logits, logits).generator)
         if not close(got, expected):
-            sign_flipped = close(got, -expected)
-            hint = ("the sign is flipped: the generator *minimises* this loss" if sign_flipped else
-                    "write it with F.softplus so that large |l| stays finite" if logits.abs().max() > 50
-                    else f"the loss is {formula}")
             raise failed(f"`{name}` gives {got:.6g} but the {kind.replace('_', '-')} generator loss is "
-                         f"{expected:.6g} for logits_fake={describe([logits])}. Hint: {hint}.")
+                         f"{expected:.6g} for logits_fake={describe([logits])}. "
+                         f"Hint: {_generator_loss_hint(kind, got, expected, logits)}.")
+        if not (torch.is_tensor(value) and value.requires_grad):
+            raise failed(f"`{name}` returns the right number, but detached from the logits, so the "
+                         "generator could not be trained with it. Hint: return the tensor itself, "
+                         "without .item(), float() or .detach().")
     print(f"✓ `{name}` matches the {kind.replace('_', '-')} generator loss on {len(cases)} "
           f"{'hidden ' if hidden else ''}inputs.")
 
@@ -51,9 +78,13 @@ def check_slopes(slope_saturating, slope_non_saturating, r: float) -> None:
                       ("slope_non_saturating", slope_non_saturating)):
         got = as_number(got, name)
         if not close(abs(got), expected[name], 1e-5):
+            at_r = {"slope_saturating": torch.sigmoid(torch.tensor(r)),
+                    "slope_non_saturating": torch.sigmoid(torch.tensor(-r))}[name]
+            hint = ("the logit of a fake with ratio r is log r, not r" if close(abs(got), float(at_r), 1e-4)
+                    else "make the logit a tensor with requires_grad=True, then ask autograd for the "
+                         "loss's derivative with respect to it")
             raise failed(f"`{name}` is {got:.4g} but |∂ℓ/∂l| at l = log r = {math.log(r):.3f} is "
-                         f"{expected[name]:.4g}. Hint: make the logit a tensor with requires_grad=True, "
-                         "then torch.autograd.grad(your_loss(logit), logit).")
+                         f"{expected[name]:.4g}. Hint: {hint}.")
     print(f"✓ the slopes are D = {expected['slope_saturating']:.2e} and 1 − D = "
           f"{expected['slope_non_saturating']:.4f}: the saturating one vanishes with r.")
 
@@ -82,6 +113,11 @@ def check_reparameterised_sample(function, hidden: bool = False) -> None:
                      "trick is that gradients flow through the sample.")
     # ∂/∂μ E[x²] = 2μ and ∂/∂σ E[x²] = 2σ, so ∂/∂ log σ = 2σ²: the pathwise estimate is close
     (sample**2).mean(dim=0).sum().backward()
+    for parameter, what in ((mean, "mean"), (log_std, "log_std")):
+        if parameter.grad is None:
+            raise failed(f"no gradient reaches `{what}` through `{name}` (was it used through .data, "
+                         "a copy, or torch.no_grad()?). Hint: build the sample from the tensors you "
+                         "are given, so that autograd can follow it back to them.")
     sigma = log_std.detach().exp()
     if not (torch.allclose(mean.grad, 2 * mean.detach(), atol=0.25)
             and torch.allclose(log_std.grad, 2 * sigma**2, atol=0.25)):

@@ -76,8 +76,8 @@ def check_clip_weights(function, hidden: bool = False) -> None:
             if torch.equal(parameter.detach(), original) and not torch.equal(reference, original):
                 raise failed(f"`{name}` left parameter {index} unchanged with c={c}, although some of "
                              f"its entries lie outside [−c, c]. Hint: change the tensors in place "
-                             "(parameter.clamp_(-c, c) inside torch.no_grad()); assigning to a local "
-                             "name does not change the network.")
+                             "(PyTorch's methods whose names end in _ do, inside torch.no_grad()); "
+                             "assigning to a local name does not change the network.")
             if not torch.allclose(parameter.detach(), reference):
                 low, high = float(parameter.detach().min()), float(parameter.detach().max())
                 raise failed(f"after `{name}` with c={c}, parameter {index} ranges over "
@@ -107,6 +107,12 @@ def _check_weight_gradient(value: Tensor, critic: nn.Linear, weight: float, name
     gradient = torch.zeros_like(w) if gradient is None else gradient
     norm = float(w.norm())
     expected = 2 * weight * (norm - 1) * w / norm
+    if not torch.allclose(gradient, expected, rtol=1e-3, atol=1e-5) and bool(gradient.abs().max() > 0):
+        raise failed(f"`{name}` has the right value but the wrong gradient with respect to D's "
+                     f"weights for the linear critic w={w.reshape(-1).tolist()}: got "
+                     f"{gradient.reshape(-1).tolist()}, expected {expected.reshape(-1).tolist()}. "
+                     "Hint: the value is right by coincidence at this ‖w‖; the penalty squares the "
+                     "distance of each gradient norm from 1.")
     if not torch.allclose(gradient, expected, rtol=1e-3, atol=1e-5):
         raise failed(f"`{name}` has the right value but the wrong gradient with respect to D's "
                      f"weights for the linear critic w={w.reshape(-1).tolist()}: got "
@@ -115,11 +121,31 @@ def _check_weight_gradient(value: Tensor, critic: nn.Linear, weight: float, name
                      "can be differentiated again.")
 
 
+def _linear_hint(got: float, norm: float, weight: float, n: int) -> str:
+    """A specific hint where ``got`` is a common wrong penalty for a linear critic with ‖w‖ = norm."""
+    candidates = [
+        (n * weight * (norm - 1) ** 2, "average over the points, not a sum"),
+        ((norm - 1) ** 2, "multiply by the weight λ"),
+        (weight * (norm**2 - 1) ** 2, "penalise the gradient's norm, not its squared norm"),
+        (weight * abs(norm - 1), "square the distance of the norm from 1"),
+        (weight * max(norm - 1, 0.0) ** 2, "the WGAN-GP penalty is two-sided: gradient norms below 1 "
+                                           "are penalised too"),
+        (weight * norm**2, "penalise the norm's distance from 1, not the gradient's size"),
+    ]
+    for wrong, hint in candidates:
+        if close(got, wrong, TOLERANCE):
+            return hint
+    if norm == 1:
+        return "a linear critic with ‖w‖ = 1 has gradient norm 1 everywhere, so its penalty is 0"
+    return ("the gradient of wᵀx + b is w at every point, so every point's gradient has norm ‖w‖; "
+            "the penalty measures how far that norm is from 1, on average over the points")
+
+
 def _linear_cases(hidden: bool):
     """(weights of a linear critic, ‖w‖): unit norm gives a zero penalty."""
     if hidden:
         return [([0.6, -0.8], 1.0), ([3.0, 4.0], 5.0), ([0.1, 0.0], 0.1)]
-    return [([0.6, 0.8], 1.0), ([2.0, 0.0], 2.0), ([0.3, -0.4], 0.5)]
+    return [([0.6, 0.8], 1.0), ([0.3, -0.4], 0.5), ([2.0, 0.0], 2.0)]
 
 
 def check_wgan_gp_penalty(function, hidden: bool = False) -> None:
@@ -134,9 +160,7 @@ def check_wgan_gp_penalty(function, hidden: bool = False) -> None:
         value = _penalty_value(function, name, critic, real, fake, epsilon, weight)
         expected = weight * (norm - 1) ** 2
         if not close(float(value.detach()), expected, TOLERANCE):
-            hint = ("a linear critic with ‖w‖ = 1 has gradient norm 1 everywhere, so its penalty is 0"
-                    if norm == 1 else "the gradient of wᵀx + b is w at every point; penalise "
-                    "(‖∇D(x̂)‖ − 1)², the norm of each point's gradient, averaged over points")
+            hint = _linear_hint(float(value.detach()), norm, weight, n)
             raise failed(f"`{name}` gives {float(value.detach()):.6g} for the linear critic D(x) = wᵀx with "
                          f"w={weights} (‖w‖ = {norm:g}), λ={weight:g}, but the penalty is "
                          f"λ(‖w‖ − 1)² = {expected:.6g}. Hint: {hint}.")
@@ -149,8 +173,8 @@ def check_wgan_gp_penalty(function, hidden: bool = False) -> None:
         swapped = penalties.gradient_penalty(critic, (1 - epsilon) * real + epsilon * fake)
         hint = ("you weighted the real points by 1 − ε; take x̂ = ε·real + (1 − ε)·fake"
                 if close(got, weight * float(swapped.detach()), TOLERANCE) else
-                "interpolate x̂ = ε·real + (1 − ε)·fake, take the gradient of D's summed output "
-                "with respect to x̂, its norm per point (dim=1), then λ·mean((norm − 1)²)")
+                "x̂ lies between each real point and its fake partner, one ε per pair; the norm is "
+                "taken per point, over its coordinates")
         raise failed(f"`{name}` gives {got:.6g} for a small MLP discriminator, but the WGAN-GP "
                      f"penalty on the same ε is {expected:.6g} (λ={weight:g}, {n} pairs). "
                      f"Hint: {hint}.")
@@ -176,8 +200,8 @@ def check_dragan_penalty(function, hidden: bool = False) -> None:
         if not close(float(value.detach()), expected, TOLERANCE):
             raise failed(f"`{name}` gives {float(value.detach()):.6g} for the linear critic D(x) = wᵀx with "
                          f"w={weights} (‖w‖ = {norm:g}), λ={weight:g}, but the penalty is "
-                         f"λ(‖w‖ − 1)² = {expected:.6g} wherever the points are. Hint: penalise "
-                         "(‖∇D(x̂)‖ − 1)² per point, averaged, times λ.")
+                         f"λ(‖w‖ − 1)² = {expected:.6g} wherever the points are. "
+                         f"Hint: {_linear_hint(float(value.detach()), norm, weight, n)}.")
         if norm != 1:
             _check_weight_gradient(value, critic, weight, name)
     critic = _mlp_critic(seed)
@@ -191,8 +215,8 @@ def check_dragan_penalty(function, hidden: bool = False) -> None:
                 "not one std over all entries"
                 if close(got, weight * float(penalties.gradient_penalty(critic, wrong_scale).detach()),
                          TOLERANCE) else
-                "x̂ = real + alpha · noise_scale · σ · noise with σ = real.std(dim=0, keepdim=True); "
-                "then λ·mean((‖∇D(x̂)‖ − 1)²)")
+                "DRAGAN looks at random points near the real ones: each real point moved by a "
+                "fraction α of noise that is scaled to the real batch's spread in each coordinate")
         raise failed(f"`{name}` gives {got:.6g} for a small MLP discriminator, but the DRAGAN "
                      f"penalty with the same noise and α is {expected:.6g} (λ={weight:g}, "
                      f"noise_scale={noise_scale:g}). Hint: {hint}.")

@@ -39,7 +39,11 @@ def _hint_1d(got: float, x: Tensor, y: Tensor) -> str:
         return "average the absolute gaps, not their squares (squares give W₂², another distance)"
     if close(got, float((x.sort().values - y.sort().values).abs().sum())):
         return "take the mean of the gaps, not their sum: each point carries mass 1/n"
-    return "sort both samples, then average |x_(i) - y_(i)|"
+    one_sorted = [(x.sort().values - y).abs().mean(), (x - y.sort().values).abs().mean()]
+    if any(close(got, float(value)) for value in one_sorted):
+        return "sort both samples, not just one: the plan pairs the points of equal rank"
+    return ("in 1D the optimal plan pairs the points in order of size, the smallest with the "
+            "smallest; W is the average distance they travel")
 
 
 def check_wasserstein_1d(function, hidden: bool = False) -> None:
@@ -90,8 +94,13 @@ def _hint_2d(got: float, x: Tensor, y: Tensor) -> str:
                 "assignment problem on the matrix of distances")
     if close(got, metrics.exact_wasserstein(x, y) * len(x)):
         return "take the mean cost of the assigned pairs, not their sum"
-    return ("build the cost matrix C_ij = ‖x_i - y_j‖, solve linear_sum_assignment(C), and average "
-            "the chosen costs")
+    distances = torch.cdist(x64, y64)
+    nearest = [distances.min(dim=1).values.mean(), distances.min(dim=0).values.mean()]
+    if any(close(got, float(value)) for value in nearest):
+        return ("sending every point to its nearest neighbour is not a transport plan: several points "
+                "may share one partner; each point of y must receive exactly one point of x")
+    return ("an optimal plan is a one-to-one pairing of the two samples that makes the average "
+            "distance as small as possible; linear_sum_assignment finds it")
 
 
 def check_exact_wasserstein(function, hidden: bool = False) -> None:
