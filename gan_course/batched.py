@@ -7,8 +7,8 @@ at once and pays that overhead once per step instead of K times:
 - stacked weights: the K generators (and the K discriminators) are one
   ``BatchedMLP``, whose layer i holds the K weight matrices as one (K, in, out)
   tensor and applies them with one batched matrix product;
-- a stacked optimiser: ``StackedAdam`` (or ``StackedSGD``) updates every run's
-  slice with that run's own step size and betas, elementwise, as
+- a stacked optimiser: ``StackedAdam`` (or ``StackedRMSprop``, ``StackedSGD``) updates
+  every run's slice with that run's own step size and betas, elementwise, as
   ``torch.optim.Adam`` would update the run alone;
 - the same draws: run k takes its data and noise from its own ``ToyBatches``
   (its own seeded stream, drawn ``CHUNK_STEPS`` steps at a time), in the order
@@ -432,6 +432,27 @@ class StackedAdam:
             param.sub_(step_size * m / denominator)  # η / (1 − β₁ᵗ) · m / denominator
 
 
+class StackedRMSprop:
+    """RMSProp for K stacked runs, as ``torch.optim.RMSprop(lr=η_k)`` with its defaults:
+
+        v ← α v + (1 − α) g²,   θ ← θ − η_k g / (√v + ε),   α = 0.99, ε = 1e-8
+
+    (no bias correction, no momentum). WGAN with weight clipping uses it (Arjovsky et al. 2017).
+    """
+
+    def __init__(self, params, lrs, alpha: float = 0.99, eps: float = 1e-8):
+        self.params = list(params)
+        self.lr = _per_run(lrs).float()
+        self.alpha, self.eps = alpha, eps
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    @torch.no_grad()
+    def step(self, grads) -> None:
+        for param, grad, v in zip(self.params, grads, self.v):
+            v.mul_(self.alpha).addcmul_(grad, grad, value=1 - self.alpha)  # α v + (1 − α) g²
+            param.sub_(self.lr * grad / (v.sqrt() + self.eps))
+
+
 class StackedSGD:
     """Plain gradient descent for K stacked runs: θ ← θ − η_k g."""
 
@@ -456,6 +477,8 @@ def stacked_optimizer(configs: list[GANConfig], network: BatchedMLP, which: str)
     lrs = [getattr(c, f"lr_{which}") for c in configs]
     if configs[0].optimizer == "sgd":
         return StackedSGD(network.parameters(), lrs)
+    if configs[0].optimizer == "rmsprop":
+        return StackedRMSprop(network.parameters(), lrs)
     return StackedAdam(network.parameters(), lrs, [c.betas for c in configs])
 
 
@@ -474,4 +497,4 @@ def _check_batch(configs) -> list[GANConfig]:
     return configs
 
 
-__all__ = ["train_batch", "SHARED_FIELDS", "BatchedMLP", "StackedAdam", "StackedSGD"]
+__all__ = ["train_batch", "SHARED_FIELDS", "BatchedMLP", "StackedAdam", "StackedRMSprop", "StackedSGD"]

@@ -30,6 +30,8 @@ Tensor = torch.Tensor
 
 # Steps whose data and noise batches ToyBatches draws at once.
 CHUNK_STEPS = 64
+# The optimisers a GANConfig can name (``toy_optimizer`` builds them).
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
 
 
 @dataclass
@@ -43,7 +45,9 @@ class GANConfig:
         "non_saturating"'s -log D; None uses ``loss`` for both.
     lr_disc, lr_gen: the step sizes η_D, η_G.
     betas: Adam's (β₁, β₂); β₁ = 0.5 is the usual choice for GANs (Radford et al. 2016).
-    optimizer: "adam" or "sgd" (plain θ ← θ − η g; betas unused).
+    optimizer: "adam", "rmsprop" or "sgd" (plain θ ← θ − η g). "rmsprop" is
+        ``torch.optim.RMSprop(lr)`` with its defaults (v ← 0.99 v + 0.01 g², θ ← θ − η g / (√v + ε)),
+        which is what Arjovsky et al.'s WGAN code uses; betas are Adam's alone.
     n_disc, n_gen: updates of D and of G per training step.
     noise_dim: dimension of z ~ N(0, I).
     width, depth, activation: both networks are ``mlp(in, out, width, depth, activation)``.
@@ -89,8 +93,9 @@ class GANConfig:
         if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}; "
                              "the usual GAN choice is (0.5, 0.999).")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose 'adam' or 'sgd'.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose 'adam', 'rmsprop' or "
+                             "'sgd'.")
         for name in ("n_gen", "noise_dim", "width", "batch_size"):
             check_int(getattr(self, name), name)
         check_int(self.n_disc, "n_disc", minimum=0)
@@ -186,6 +191,8 @@ def toy_networks(config: GANConfig) -> tuple[nn.Sequential, nn.Sequential]:
 def toy_optimizer(config: GANConfig, network: nn.Module, lr: float) -> torch.optim.Optimizer:
     if config.optimizer == "sgd":
         return torch.optim.SGD(network.parameters(), lr=lr)
+    if config.optimizer == "rmsprop":
+        return torch.optim.RMSprop(network.parameters(), lr=lr)
     return torch.optim.Adam(network.parameters(), lr=lr, betas=config.betas)
 
 
@@ -237,5 +244,5 @@ def train_toy(data, config: GANConfig, steps: int, record_every: int | None = No
     return history
 
 
-__all__ = ["GANConfig", "ToyBatches", "CHUNK_STEPS", "train_toy", "toy_networks",
+__all__ = ["GANConfig", "ToyBatches", "CHUNK_STEPS", "OPTIMIZERS", "train_toy", "toy_networks",
            "toy_optimizer", "check_toy_data"]

@@ -4,7 +4,7 @@ the stacked optimisers."""
 import pytest
 import torch
 
-from gan_course.batched import BatchedMLP, StackedAdam, penalty_terms, train_batch
+from gan_course.batched import BatchedMLP, StackedAdam, StackedRMSprop, penalty_terms, train_batch
 from gan_course.data import toy
 from gan_course.gan_losses import GAN_LOSSES, least_squares
 from gan_course.models.toy import mlp
@@ -72,10 +72,11 @@ def test_with_a_gradient_penalty(loss):
     assert_same_run(together, alone)
 
 
-@pytest.mark.parametrize("loss", ["wasserstein", "non_saturating"])
-def test_with_weight_clipping(loss):
+@pytest.mark.parametrize("loss, optimizer", [("wasserstein", "sgd"), ("non_saturating", "sgd"),
+                                             ("wasserstein", "rmsprop")])
+def test_with_weight_clipping(loss, optimizer):
     def make(**kw):
-        return GANConfig(loss=loss, penalty=WeightClipping(0.05), optimizer="sgd", **SMALL, **kw)
+        return GANConfig(loss=loss, penalty=WeightClipping(0.05), optimizer=optimizer, **SMALL, **kw)
 
     together = train_batch(RING, configs_for(make), STEPS, **RECORDING)[1]
     alone = train_toy(RING, configs_for(make)[1], STEPS, **RECORDING)
@@ -182,6 +183,24 @@ def test_stacked_adam_updates_each_slice_as_torch_adam_updates_that_run():
                           [betas for _, betas in settings])
     optimisers = [torch.optim.Adam(n.parameters(), lr=lr, betas=betas)
                   for n, (lr, betas) in zip(networks, settings)]
+    x = torch.randn(2, 16, 2, generator=torch.Generator().manual_seed(0))
+    for _ in range(5):
+        stacked.step(torch.autograd.grad((batched(x) ** 2).sum(), list(batched.parameters())))
+        for k, (network, optimiser) in enumerate(zip(networks, optimisers)):
+            optimiser.zero_grad()
+            (network(x[k]) ** 2).sum().backward()
+            optimiser.step()
+    for k, network in enumerate(networks):
+        for got, want in zip(batched.to_mlp(k).parameters(), network.parameters()):
+            assert torch.allclose(got, want, atol=1e-6)
+
+
+def test_stacked_rmsprop_updates_each_slice_as_torch_rmsprop_updates_that_run():
+    lrs = [5e-5, 3e-2]
+    networks = [mlp(2, 1, 8, seed=s) for s in (0, 1)]
+    batched = BatchedMLP.from_mlps(networks)
+    stacked = StackedRMSprop(batched.parameters(), lrs)
+    optimisers = [torch.optim.RMSprop(n.parameters(), lr=lr) for n, lr in zip(networks, lrs)]
     x = torch.randn(2, 16, 2, generator=torch.Generator().manual_seed(0))
     for _ in range(5):
         stacked.step(torch.autograd.grad((batched(x) ** 2).sum(), list(batched.parameters())))

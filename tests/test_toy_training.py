@@ -9,7 +9,15 @@ import torch.nn.functional as F
 from gan_course.data import toy
 from gan_course.history import History
 from gan_course.losses import Loss
-from gan_course.toy_training import CHUNK_STEPS, GANConfig, ToyBatches, train_toy
+from gan_course.penalties import WeightClipping
+from gan_course.toy_training import (
+    CHUNK_STEPS,
+    GANConfig,
+    ToyBatches,
+    toy_networks,
+    toy_optimizer,
+    train_toy,
+)
 
 RING = toy.ring_of_gaussians()
 # Small networks and batches: these tests check the loop, not GAN quality.
@@ -173,6 +181,21 @@ def test_sgd_optimizer_runs():
     assert bool(torch.isfinite(h.losses["disc"]).all())
 
 
+def test_rmsprop_is_torch_rmsprop_at_the_configured_step_sizes():
+    # WGAN with weight clipping as Arjovsky et al. trained it: RMSProp, η = 5e-5, c = 0.01
+    config = GANConfig(loss="wasserstein", optimizer="rmsprop", lr_disc=5e-5, lr_gen=2e-5,
+                       n_disc=5, penalty=WeightClipping(0.01), **SMALL)
+    generator, discriminator = toy_networks(config)
+    optimiser = toy_optimizer(config, discriminator, config.lr_disc)
+    assert isinstance(optimiser, torch.optim.RMSprop)
+    assert optimiser.defaults["lr"] == 5e-5 and optimiser.defaults["alpha"] == 0.99
+    assert optimiser.defaults["momentum"] == 0 and not optimiser.defaults["centered"]
+    h = quick_train(config, steps=10)
+    assert bool(torch.isfinite(h.losses["disc"]).all())
+    weights = torch.cat([p.detach().flatten() for p in h.discriminator.parameters()])
+    assert float(weights.abs().max()) <= 0.01 + 1e-7
+
+
 def test_loss_properties_come_from_the_loss():
     assert GANConfig(loss="non_saturating").disc_is_probability
     assert GANConfig(loss="fgan_js").disc_is_probability
@@ -242,7 +265,7 @@ def test_real_divergence_is_caught():
     (dict(gen_loss_name="wgan"), "unknown GAN loss 'wgan'"),
     (dict(lr_disc=0.0), "lr_disc must be a positive number"),
     (dict(betas=(0.5, 1.0)), "betas must be two numbers in"),
-    (dict(optimizer="rmsprop"), "choose 'adam' or 'sgd'"),
+    (dict(optimizer="adagrad"), "choose 'adam', 'rmsprop' or 'sgd'"),
     (dict(n_disc=0), "n_disc=0 trains no discriminator"),
     (dict(n_disc=-1), "n_disc must be an integer >= 0"),
     (dict(width=True), "width must be a positive integer"),
