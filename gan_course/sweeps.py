@@ -1,24 +1,32 @@
-"""Hyper-parameter sweeps of 2D GANs, run as batched runs, and their success rates.
+"""Hyper-parameter sweeps of 2D GANs, run as batched runs, their success rates and paired tests.
 
 A GAN variant is judged here the way Fedus et al. (2018, "Many paths to
 equilibrium") judge them: not by its best run, but by how often a run succeeds
-over a grid of hyper-parameters and seeds. A sweep is
+over a grid of hyper-parameters and seeds. A sweep is a list of ``SweepPoint``s,
 
-    methods × learning rates η × Adam β₁ × discriminator updates n_disc × seeds,
+    method × learning rate η × Adam (β₁, β₂) × discriminator updates n_disc × λ × seed,
 
-every point one GAN run (η_D = η_G = η, β₂ = 0.999). The runs are trained with
+every point one GAN run (η_D = η_G = η). ``sweep_grid`` builds a full product;
+``MANY_PATHS_STUDY.points()`` builds lesson 08's design. The runs are trained with
 ``gan_course.batched.train_batch``, one call per group of configurations that
 share ``SHARED_FIELDS`` (here: one group per n_disc), since one batched call
 trains many small runs several times faster than one after the other.
 
-After training, each run is evaluated on ``n_eval`` fresh samples x = G_θ(z):
+Each run is evaluated on ``n_eval`` samples x = G_θ(z):
 
 - mode coverage and the high-quality share (``metrics.mode_coverage``);
-- the exact Wasserstein-1 distance to ``n_eval`` fresh data samples
+- the exact Wasserstein-1 distance to ``n_eval`` data samples
   (``metrics.exact_wasserstein``, an optimal assignment).
 
-A :class:`SuccessCriterion` turns these into success or failure, and
-``success_rates`` counts successes per method (or per any hyper-parameter).
+A :class:`SuccessCriterion` turns these into success or failure. Two ways to run:
+
+- ``run_sweep``: every run judged once, after ``steps`` steps; ``success_rates``
+  counts successes per method (or per any hyper-parameter).
+- ``run_recorded_sweep``: every run recorded every ``record_every`` steps, so that
+  one long run is judged at several budgets (``RecordedRun.succeeded``: the
+  criterion met at 2 of the last 3 records up to the budget); ``format_budget_table``
+  prints success against budget, and ``paired_test`` compares two methods on runs
+  paired by seed with McNemar's exact test.
 
     points = sweep_grid(["NS-GAN", "GAN-GP"], lrs=[1e-3], beta1s=[0.5], n_discs=[1], seeds=[0, 1])
     results = run_sweep(data, MANY_PATHS_METHODS, points, steps=2000, width=64, depth=2)
@@ -27,9 +35,10 @@ A :class:`SuccessCriterion` turns these into success or failure, and
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 import torch
@@ -37,6 +46,7 @@ import torch
 from gan_course import metrics, penalties
 from gan_course.batched import SHARED_FIELDS, train_batch
 from gan_course.data import toy
+from gan_course.history import record_steps_for
 from gan_course.toy_training import GANConfig
 
 Tensor = torch.Tensor
@@ -87,22 +97,37 @@ MANY_PATHS_METHODS: dict[str, Method] = {
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One run of a sweep: a method and its hyper-parameters."""
+    """One run of a sweep: a method and its hyper-parameters.
+
+    beta2: Adam's β₂ (0.999 unless a method's standard setting says otherwise, e.g.
+        WGAN-GP's 0.9).
+    weight: the penalty weight λ handed to the method (``methods[name](seed, weight=λ)``),
+        or None for the method's default (and for a method without a penalty).
+    """
 
     method: str
     lr: float
     beta1: float
     n_disc: int
     seed: int
+    beta2: float = ADAM_BETA2
+    weight: float | None = None
 
     def config(self, methods: Mapping[str, Method], **shared) -> GANConfig:
-        """The run's GANConfig: the method's fields, η_D = η_G = lr, betas (β₁, 0.999),
+        """The run's GANConfig: the method's fields, η_D = η_G = lr, betas (β₁, β₂),
         and the ``shared`` fields (width, depth, batch_size, ...) common to the sweep."""
         if self.method not in methods:
             raise ValueError(f"unknown method {self.method!r}; the sweep's methods are "
                              f"{sorted(methods)}.")
-        fields = methods[self.method](self.seed)
-        return GANConfig(lr_disc=self.lr, lr_gen=self.lr, betas=(self.beta1, ADAM_BETA2),
+        make = methods[self.method]
+        if self.weight is None:
+            fields = make(self.seed)
+        else:
+            if "weight" not in inspect.signature(make).parameters:
+                raise ValueError(f"{self.method} has no penalty weight to set; give its points "
+                                 "weight=None.")
+            fields = make(self.seed, weight=self.weight)
+        return GANConfig(lr_disc=self.lr, lr_gen=self.lr, betas=(self.beta1, self.beta2),
                          n_disc=self.n_disc, seed=self.seed, **fields, **shared)
 
 
@@ -183,7 +208,12 @@ def evaluate(generator, data, point: SweepPoint, n_eval: int, eval_seed: int) ->
     rng = torch.Generator().manual_seed(eval_seed)
     with torch.no_grad():
         samples = generator(torch.randn(n_eval, noise_dim, generator=rng))
-    real = data.sample(n_eval, rng=rng)
+    return evaluate_samples(samples, data.sample(n_eval, rng=rng), data, point)
+
+
+def evaluate_samples(samples: Tensor, real: Tensor, data, point: SweepPoint) -> RunResult:
+    """Mode coverage of ``samples`` on the mixture ``data`` and their exact W₁ to ``real``
+    (as many data samples); a run whose samples are not finite has diverged."""
     if not torch.isfinite(samples).all():
         return RunResult(point, 0, 0.0, math.inf, diverged=True)
     covered, high_quality = metrics.mode_coverage(samples, data.modes, data.mode_std)
@@ -191,21 +221,34 @@ def evaluate(generator, data, point: SweepPoint, n_eval: int, eval_seed: int) ->
                      samples=samples)
 
 
-def _train_group(data, points, methods, steps, shared, progress) -> list:
-    """Trained generators for ``points`` (one train_batch call), or None for runs that
+def _train_group(data, points, methods, steps, shared, progress, **recording) -> list:
+    """Histories of the runs ``points`` (one train_batch call), or None for runs that
     diverged. A NaN in one run stops the whole call, so the group is split in halves
     until the runs that diverge are alone; the others are trained again (their
     results do not depend on their batch mates, see ``train_batch``)."""
     configs = [point.config(methods, **shared) for point in points]
     try:
-        histories = train_batch(data, configs, steps, record_every=steps, progress=progress)
+        return train_batch(data, configs, steps, progress=progress, **recording)
     except FloatingPointError:  # a loss became NaN or infinite
         if len(points) == 1:
             return [None]
         half = len(points) // 2
-        return (_train_group(data, points[:half], methods, steps, shared, progress)
-                + _train_group(data, points[half:], methods, steps, shared, progress))
-    return [history.generator for history in histories]
+        return (_train_group(data, points[:half], methods, steps, shared, progress, **recording)
+                + _train_group(data, points[half:], methods, steps, shared, progress, **recording))
+
+
+def _check_sweep(data, points, shared) -> list[SweepPoint]:
+    if not hasattr(data, "modes") or not hasattr(data, "mode_std"):
+        raise ValueError("a sweep measures mode coverage, so the data must be a mixture with "
+                         "modes, e.g. toy.ring_of_gaussians() or toy.grid_of_gaussians().")
+    points = list(points)
+    if not points:
+        raise ValueError("the sweep has no points; build them with sweep_grid(...).")
+    clashes = {"lr_disc", "lr_gen", "betas", "n_disc", "seed"} & set(shared)
+    if clashes:
+        raise ValueError(f"{sorted(clashes)} are set by each sweep point; do not pass them as "
+                         "shared fields.")
+    return points
 
 
 def run_sweep(data, methods: Mapping[str, Method], points: Sequence[SweepPoint], steps: int,
@@ -221,26 +264,236 @@ def run_sweep(data, methods: Mapping[str, Method], points: Sequence[SweepPoint],
         for every run, so that all runs are compared with the same data sample.
     shared: GANConfig fields common to all runs (width, depth, batch_size, ...).
     """
-    if not hasattr(data, "modes") or not hasattr(data, "mode_std"):
-        raise ValueError("run_sweep measures mode coverage, so the data must be a mixture with "
-                         "modes, e.g. toy.ring_of_gaussians() or toy.grid_of_gaussians().")
-    points = list(points)
-    if not points:
-        raise ValueError("the sweep has no points; build them with sweep_grid(...).")
-    clashes = {"lr_disc", "lr_gen", "betas", "n_disc", "seed"} & set(shared)
-    if clashes:
-        raise ValueError(f"{sorted(clashes)} are set by each sweep point; do not pass them as "
-                         "shared fields.")
+    points = _check_sweep(data, points, shared)
     configs = [point.config(methods, **shared) for point in points]  # validates every run first
     results: list[RunResult | None] = [None] * len(points)
     for group in group_for_batches(configs):
         group_points = [points[i] for i in group]
-        generators = _train_group(data, group_points, methods, steps, shared, progress)
-        for index, point, generator in zip(group, group_points, generators):
+        histories = _train_group(data, group_points, methods, steps, shared, progress,
+                                 record_every=steps)
+        for index, point, history in zip(group, group_points, histories):
             results[index] = (RunResult(point, 0, 0.0, math.inf, diverged=True)
-                              if generator is None else evaluate(generator, data, point, n_eval,
-                                                                 eval_seed))
+                              if history is None else evaluate(history.generator, data, point,
+                                                               n_eval, eval_seed))
     return results
+
+
+# --------------------------------------------------------------------------- success against budget
+
+
+@dataclass
+class RecordedRun:
+    """One sweep run evaluated at every record of its training, so that one long run
+    answers "has it succeeded by step b?" for every budget b.
+
+    point: the run's SweepPoint.
+    steps: the record steps (0 and the last step included).
+    samples: (T, n_eval, 2) G_θ(z) at each record for one fixed batch of noise z (the
+        History's ``fake``), or None if the run diverged.
+    real: (n_eval, 2) the data sample every record is compared with (the same for every run).
+    data: the mixture (its modes and mode_std).
+    diverged: the run's loss became NaN or infinite; it then fails at every budget.
+    history: the run's History (None if it diverged), for figures and the player.
+    """
+
+    point: SweepPoint
+    steps: list[int]
+    samples: Tensor | None
+    real: Tensor
+    data: object
+    diverged: bool = False
+    history: object = field(default=None, repr=False)
+    _results: dict = field(default_factory=dict, repr=False)
+
+    def result(self, index: int) -> RunResult:
+        """The RunResult of record ``index`` (computed once: the exact W₁ is the slow part)."""
+        if self.diverged:
+            return RunResult(self.point, 0, 0.0, math.inf, diverged=True)
+        if index not in self._results:
+            self._results[index] = evaluate_samples(self.samples[index], self.real, self.data,
+                                                    self.point)
+        return self._results[index]
+
+    def passes(self, index: int, criterion: SuccessCriterion) -> bool:
+        """Whether record ``index`` meets the criterion. The exact W₁ is computed only for
+        records that meet the two cheap conditions (modes and high-quality share) first."""
+        if self.diverged:
+            return False
+        covered, high_quality = metrics.mode_coverage(self.samples[index], self.data.modes,
+                                                      self.data.mode_std)
+        if covered < criterion.min_modes or high_quality < criterion.min_high_quality:
+            return False
+        return criterion(self.result(index))
+
+    def succeeded(self, criterion: SuccessCriterion, budget: int, window: int = 3,
+                  needed: int = 2) -> bool:
+        """Success at ``budget`` steps: the criterion holds at ``needed`` of the last ``window``
+        records up to that step (2 of the last 3 by default). One good record of a run that
+        oscillates does not count, nor does one bad record spoil a run that has arrived."""
+        if budget not in self.steps:
+            raise ValueError(f"budget {budget:,} is not a record step of this run; record every "
+                             f"step that divides all budgets (records at {self.steps[:4]}...).")
+        upto = [i for i, step in enumerate(self.steps) if 0 < step <= budget]
+        if len(upto) < window or not 1 <= needed <= window:
+            raise ValueError(f"'{needed} of the last {window} records' needs at least {window} "
+                             f"records after step 0 up to step {budget:,}; there are {len(upto)}.")
+        return sum(self.passes(i, criterion) for i in upto[-window:]) >= needed
+
+
+def run_recorded_sweep(data, methods: Mapping[str, Method], points: Sequence[SweepPoint],
+                       steps: int, record_every: int, n_eval: int = 500, eval_seed: int = 12345,
+                       grid_size: int = 8, progress: bool = True, **shared) -> list[RecordedRun]:
+    """Train every point of the sweep for ``steps`` steps, recording its samples every
+    ``record_every`` steps; one RecordedRun per point, in order.
+
+    Each record holds ``n_eval`` samples G_θ(z) of one fixed noise batch (the History's
+    display samples), compared with one data sample of ``n_eval`` points drawn with
+    ``eval_seed`` (the same for every run and record). ``grid_size`` is the History's
+    discriminator grid (coarse by default; 60 to watch the runs in a Player). The other
+    arguments are ``run_sweep``'s. The runs are evaluated lazily, by ``RecordedRun.succeeded``.
+    """
+    points = _check_sweep(data, points, shared)
+    configs = [point.config(methods, **shared) for point in points]  # validates every run first
+    real = data.sample(n_eval, rng=torch.Generator().manual_seed(eval_seed))
+    record_steps = [int(step) for step in record_steps_for(steps, record_every)]
+    runs: list[RecordedRun | None] = [None] * len(points)
+    for group in group_for_batches(configs):
+        group_points = [points[i] for i in group]
+        histories = _train_group(data, group_points, methods, steps, shared, progress,
+                                 record_every=record_every, n_show=n_eval, grid_size=grid_size)
+        for index, point, history in zip(group, group_points, histories):
+            runs[index] = (RecordedRun(point, record_steps, None, real, data, diverged=True)
+                           if history is None else
+                           RecordedRun(point, [int(s) for s in history.steps], history.fake, real, data,
+                                       history=history))
+    return runs
+
+
+def outcomes_at_budgets(runs: Sequence[RecordedRun], criterion: SuccessCriterion,
+                        budgets: Sequence[int], window: int = 3, needed: int = 2) -> dict[int, list[bool]]:
+    """budget → every run's success at that budget (``RecordedRun.succeeded``), in run order."""
+    return {budget: [run.succeeded(criterion, budget, window, needed) for run in runs]
+            for budget in budgets}
+
+
+def format_budget_table(runs: Sequence[RecordedRun], outcomes: Mapping[int, Sequence[bool]],
+                        by: Sequence[str] = ("method",)) -> str:
+    """Successes against budget: a row per group of runs (grouped by the SweepPoint fields
+    ``by``), a column per budget with "successes/runs (95% Wilson interval)"."""
+    points = [run.point for run in runs]
+    diverged = [run.diverged for run in runs]
+    per_budget = {budget: rates_from_outcomes(points, successes, diverged, by)
+                  for budget, successes in outcomes.items()}
+    first = next(iter(per_budget.values()))
+    headers = list(by) + ["runs"] + [f"{budget:,} steps" for budget in per_budget] + ["diverged"]
+    rows = []
+    for row, rate in enumerate(first):
+        cells = [_cell(value) for value in rate.key] + [str(rate.runs)]
+        for rates in per_budget.values():
+            low, high = rates[row].interval()
+            cells.append(f"{rates[row].successes}/{rates[row].runs} ({low:.0%}–{high:.0%})")
+        rows.append(cells + [str(rate.diverged)])
+    return _aligned(headers, rows, left=len(by))
+
+
+def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int) -> str:
+    """Columns padded to a common width: the first ``left`` to the left, the others to the right."""
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    return "\n".join("  ".join(v.ljust(w) if i < left else v.rjust(w)
+                               for i, (v, w) in enumerate(zip(line, widths)))
+                     for line in [headers, *rows])
+
+
+# --------------------------------------------------------------------------- paired tests
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """McNemar's exact test for two methods run on the same pairs (same seed, ...).
+
+    Of ``pairs`` pairs, ``both`` succeeded with both methods, ``neither`` with neither;
+    ``only_first`` with the first method only and ``only_second`` with the second only.
+    Only these discordant pairs carry information about which method succeeds more
+    often. Under the null hypothesis that both succeed equally often, each of the
+    n = only_first + only_second discordant pairs falls either way with probability
+    1/2, so the two-sided exact p-value is
+
+        p = min(1, 2 · P(Bin(n, 1/2) ≤ min(only_first, only_second)))
+
+    (McNemar 1947, in its exact binomial form; p = 1 when n = 0).
+    """
+
+    first: str
+    second: str
+    pairs: int
+    both: int
+    only_first: int
+    only_second: int
+    neither: int
+
+    @property
+    def p_value(self) -> float:
+        n = self.only_first + self.only_second
+        if n == 0:
+            return 1.0
+        tail = sum(math.comb(n, i) for i in range(min(self.only_first, self.only_second) + 1))
+        return min(1.0, 2 * tail / 2**n)
+
+
+def mcnemar_exact(first: Sequence[bool], second: Sequence[bool], names=("first", "second")) -> PairedTest:
+    """McNemar's exact test on paired outcomes: first[i] and second[i] are pair i's successes."""
+    if len(first) != len(second):
+        raise ValueError(f"paired outcomes must have equal lengths, got {len(first)} and {len(second)}.")
+    pairs = list(zip((bool(a) for a in first), (bool(b) for b in second)))
+    return PairedTest(names[0], names[1], len(pairs),
+                      both=sum(a and b for a, b in pairs), only_first=sum(a and not b for a, b in pairs),
+                      only_second=sum(b and not a for a, b in pairs),
+                      neither=sum(not a and not b for a, b in pairs))
+
+
+def paired_test(points: Sequence[SweepPoint], successes: Sequence[bool], first: str, second: str,
+                on: Sequence[str] = ("seed",)) -> PairedTest:
+    """McNemar's exact test between the runs of method ``first`` and of method ``second``,
+    each run of ``second`` paired with the run of ``first`` that has the same values of the
+    SweepPoint fields ``on`` (by default the seed: the same initial networks and the same
+    data and noise draws). Every run of ``second`` needs exactly one partner, and no run of
+    ``first`` may serve twice (pairs must be independent)."""
+    def key(point):
+        return tuple(getattr(point, name) for name in on)
+
+    partners: dict[tuple, bool] = {}
+    for point, success in zip(points, successes, strict=True):
+        if point.method == first:
+            if key(point) in partners:
+                raise ValueError(f"two runs of {first} share {dict(zip(on, key(point)))}; pair on "
+                                 "more fields.")
+            partners[key(point)] = success
+    first_outcomes, second_outcomes, used = [], [], set()
+    for point, success in zip(points, successes):
+        if point.method != second:
+            continue
+        if key(point) not in partners:
+            raise ValueError(f"the {second} run {point} has no {first} run with the same {list(on)}.")
+        if key(point) in used:
+            raise ValueError(f"two runs of {second} share {dict(zip(on, key(point)))}, so one {first} "
+                             "run would serve in two pairs; give them different seeds.")
+        used.add(key(point))
+        first_outcomes.append(partners[key(point)])
+        second_outcomes.append(success)
+    if not first_outcomes:
+        raise ValueError(f"no runs of {second} in the sweep.")
+    return mcnemar_exact(first_outcomes, second_outcomes, names=(first, second))
+
+
+def format_paired_tests(tests: Mapping[int, Sequence[PairedTest]]) -> str:
+    """A table of paired tests: a row per budget and comparison, with the four counts
+    (both succeeded, only the first, only the second, neither) and McNemar's exact p."""
+    headers = ["budget", "first", "second", "pairs", "both", "only first", "only second", "neither",
+               "exact p"]
+    rows = [[f"{budget:,}", t.first, t.second, str(t.pairs), str(t.both), str(t.only_first),
+             str(t.only_second), str(t.neither), f"{t.p_value:.3f}"]
+            for budget, budget_tests in tests.items() for t in budget_tests]
+    return _aligned(headers, rows, left=3)
 
 
 # --------------------------------------------------------------------------- lesson 08's sweep
@@ -249,7 +502,7 @@ def run_sweep(data, methods: Mapping[str, Method], points: Sequence[SweepPoint],
 @dataclass(frozen=True)
 class SweepSettings:
     """Everything that fixes one sweep: the data, the grid, the training length, the
-    networks and the success criterion (the notebook and benchmarks/sweep_time.py share it)."""
+    networks and the success criterion (benchmarks/sweep_time.py times it)."""
 
     ring_std: float
     lrs: tuple[float, ...]
@@ -284,7 +537,100 @@ MANY_PATHS_SWEEP = SweepSettings(
     criterion=SuccessCriterion(min_modes=8, min_high_quality=0.5, max_wasserstein=0.3, n_eval=1000),
 )
 """Lesson 08's full-mode sweep: 4 methods × 2 × 2 × 2 × 2 = 64 runs of 3,000 steps, sized to
-take at most 10 minutes on a 2-core CPU (benchmarks/sweep_time.md)."""
+take at most 10 minutes on a 2-core CPU (benchmarks/sweep_time.md). Lesson 08 now runs
+``MANY_PATHS_STUDY`` instead; this grid stays for benchmarks/sweep_time.py."""
+
+@dataclass(frozen=True)
+class ManyPathsStudy:
+    """Lesson 08's test of Fedus et al. (2018), fixed before any run: who runs, how long,
+    how often it is recorded and what counts as a success.
+
+    ring_std, networks: the data (ring of 8 Gaussians, radius 2) and the networks.
+    lr, betas: Adam for NS-GAN, GAN-GP and DRAGAN-NS (one D update per G update).
+    seeds_by_weight: penalty weight λ → the seeds of GAN-GP and DRAGAN-NS run with it.
+        NS-GAN runs every one of these seeds, so each penalised run has its own NS-GAN
+        partner with the same seed (same initial networks, same data and noise draws).
+    wgan_gp: WGAN-GP's own settings (lr, betas, n_disc, weight, seeds).
+    budgets: training steps at which success is judged, all from the same long runs.
+    record_every: steps between records; success at budget b needs ``needed`` of the
+        last ``window`` records up to b.
+    criterion: what a record must meet.
+    """
+
+    ring_std: float
+    networks: dict
+    lr: float
+    betas: tuple[float, float]
+    seeds_by_weight: dict
+    wgan_gp: dict
+    budgets: tuple[int, ...]
+    record_every: int
+    window: int
+    needed: int
+    criterion: SuccessCriterion
+
+    def data(self):
+        """The ring of 8 Gaussians (radius 2) with standard deviation ``ring_std``."""
+        return toy.ring_of_gaussians(std=self.ring_std)
+
+    @property
+    def ns_seeds(self) -> tuple[int, ...]:
+        return tuple(seed for seeds in self.seeds_by_weight.values() for seed in seeds)
+
+    def points(self) -> list[SweepPoint]:
+        """Every run: NS-GAN on all seeds, GAN-GP and DRAGAN-NS on each λ's seeds, WGAN-GP
+        with its own settings on its seeds."""
+        beta1, beta2 = self.betas
+        points = [SweepPoint("NS-GAN", self.lr, beta1, 1, seed, beta2) for seed in self.ns_seeds]
+        for method in ("GAN-GP", "DRAGAN-NS"):
+            points += [SweepPoint(method, self.lr, beta1, 1, seed, beta2, weight)
+                       for weight, seeds in self.seeds_by_weight.items() for seed in seeds]
+        w = self.wgan_gp
+        points += [SweepPoint("WGAN-GP", w["lr"], w["betas"][0], w["n_disc"], seed, w["betas"][1],
+                              w["weight"]) for seed in w["seeds"]]
+        return points
+
+    def describe(self) -> str:
+        weights = "; ".join(f"λ = {weight:g} on seeds {', '.join(map(str, seeds))}"
+                            for weight, seeds in self.seeds_by_weight.items())
+        w = self.wgan_gp
+        return "\n".join([
+            f"NS-GAN, GAN-GP, DRAGAN-NS: η = {self.lr:g}, Adam β = {self.betas}, 1 D update per G "
+            f"update; NS-GAN on seeds {', '.join(map(str, self.ns_seeds))}; GAN-GP and DRAGAN-NS "
+            f"with {weights}",
+            f"WGAN-GP: η = {w['lr']:g}, Adam β = {w['betas']}, {w['n_disc']} critic updates per G "
+            f"update, λ = {w['weight']:g}, seeds {', '.join(map(str, w['seeds']))}",
+            f"budgets: {', '.join(f'{b:,}' for b in self.budgets)} steps (G updates) of the same runs, "
+            f"a record every {self.record_every:,} steps",
+            f"success at a budget: {self.criterion}, at {self.needed} of the last {self.window} "
+            "records up to that budget"])
+
+
+MANY_PATHS_STUDY = ManyPathsStudy(
+    ring_std=0.05,
+    networks=dict(width=64, depth=2, batch_size=128),
+    lr=1e-3,
+    betas=(0.5, 0.999),
+    # λ = 10 is the paper's; λ = 1 lets the discriminator be ten times less held to slope 1.
+    # Three seeds per (method, λ) cell, disjoint across λ, so that every penalised run has
+    # its own NS-GAN partner: 6 pairs per penalised method.
+    seeds_by_weight={10.0: (0, 1, 2), 1.0: (3, 4, 5)},
+    # Gulrajani et al.'s code (gan_toy.py, gan_cifar.py): Adam η = 1e-4, β = (0.5, 0.9), 5 critic
+    # updates per generator update, λ = 10. Their Algorithm 1 prints β = (0, 0.9).
+    wgan_gp=dict(lr=1e-4, betas=(0.5, 0.9), n_disc=5, weight=10.0, seeds=(0, 1, 2)),
+    budgets=(3000, 6000, 12000, 20000),
+    record_every=500,
+    window=3,
+    needed=2,
+    # 500 vs 500 points: W₁ between two samples of the ring itself is about 0.17, so the
+    # threshold allows about twice that.
+    criterion=SuccessCriterion(min_modes=8, min_high_quality=0.5, max_wasserstein=0.35, n_eval=500),
+)
+"""Lesson 08's study: 18 runs with one D update per step and 3 WGAN-GP runs with five, each
+20,000 steps long. Sized from a pilot (about 0.65 ms per run and step for the 18, about 4 ms
+for WGAN-GP's) to fit a 15-minute notebook on a 2-core CPU: training took 698–717 s of the
+notebook's 720–742 s (two full runs) on a machine shared with two other notebook runs."""
+
 
 
 # --------------------------------------------------------------------------- success rates
@@ -322,15 +668,21 @@ def success_rates(results: Sequence[RunResult], criterion: SuccessCriterion,
                   by: Sequence[str] = ("method",)) -> list[SuccessRate]:
     """Successes per group of runs, grouped by the SweepPoint fields ``by``, in order of
     first appearance (e.g. by=("method", "n_disc") for a row per method and n_disc)."""
+    return rates_from_outcomes([r.point for r in results], [criterion(r) for r in results],
+                               [r.diverged for r in results], by)
+
+
+def rates_from_outcomes(points: Sequence[SweepPoint], successes: Sequence[bool],
+                        diverged: Sequence[bool], by: Sequence[str] = ("method",)) -> list[SuccessRate]:
+    """``success_rates`` for outcomes already decided (e.g. at one budget of recorded runs)."""
     fields = SweepPoint.__dataclass_fields__
     unknown = [name for name in by if name not in fields]
     if unknown or not by:
         raise ValueError(f"group by one or more of {list(fields)}, got {list(by)}.")
-    groups: dict[tuple, list[RunResult]] = {}
-    for result in results:
-        groups.setdefault(tuple(getattr(result.point, name) for name in by), []).append(result)
-    return [SuccessRate(key, len(members), sum(criterion(r) for r in members),
-                        sum(r.diverged for r in members))
+    groups: dict[tuple, list[tuple[bool, bool]]] = {}
+    for point, success, failed in zip(points, successes, diverged, strict=True):
+        groups.setdefault(tuple(getattr(point, name) for name in by), []).append((success, failed))
+    return [SuccessRate(key, len(members), sum(s for s, _ in members), sum(d for _, d in members))
             for key, members in groups.items()]
 
 
@@ -342,20 +694,18 @@ def format_success_table(rates: Sequence[SuccessRate], by: Sequence[str] = ("met
             + [str(rate.runs), str(rate.successes), f"{rate.rate:.0%}",
                "{:.0%}–{:.0%}".format(*rate.interval()), str(rate.diverged)]
             for rate in rates]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) if i < len(by) else h.rjust(w)
-                       for i, (h, w) in enumerate(zip(headers, widths)))]
-    for row in rows:
-        lines.append("  ".join(v.ljust(w) if i < len(by) else v.rjust(w)
-                               for i, (v, w) in enumerate(zip(row, widths))))
-    return "\n".join(lines)
+    return _aligned(headers, rows, left=len(by))
 
 
 def _cell(value) -> str:
+    if value is None:
+        return "–"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 __all__ = ["Method", "MANY_PATHS_METHODS", "ns_gan", "gan_gp", "dragan_ns", "wgan_gp", "SweepPoint",
            "sweep_grid", "group_for_batches", "SweepSettings", "MANY_PATHS_SWEEP", "RunResult",
            "SuccessCriterion", "evaluate", "run_sweep", "SuccessRate", "success_rates",
-           "format_success_table"]
+           "format_success_table", "rates_from_outcomes", "evaluate_samples", "RecordedRun",
+           "run_recorded_sweep", "outcomes_at_budgets", "format_budget_table", "PairedTest",
+           "mcnemar_exact", "paired_test", "format_paired_tests", "ManyPathsStudy", "MANY_PATHS_STUDY"]

@@ -245,3 +245,161 @@ def test_lesson_sweep_settings_describe_the_grid():
     n = settings.criterion.n_eval
     floor = metrics.exact_wasserstein(ring.sample(n, rng=rng), ring.sample(n, rng=rng))
     assert floor < settings.criterion.max_wasserstein / 2
+
+
+# --------------------------------------------------------------------------- penalty weight and β₂
+
+
+def test_point_weight_and_beta2_reach_the_config():
+    config = sweeps.SweepPoint("DRAGAN-NS", 1e-4, 0.5, 5, 3, beta2=0.9, weight=1.0).config(
+        sweeps.MANY_PATHS_METHODS, **TINY)
+    assert config.betas == (0.5, 0.9) and config.n_disc == 5
+    assert isinstance(config.penalty, penalties.DRAGANPenalty) and config.penalty.weight == 1.0
+    with pytest.raises(ValueError, match="no penalty weight"):
+        sweeps.SweepPoint("NS-GAN", 1e-3, 0.5, 1, 0, weight=1.0).config(sweeps.MANY_PATHS_METHODS)
+
+
+# --------------------------------------------------------------------------- success against budget
+
+
+def ring_samples(n, seed):
+    return RING.sample(n, rng=torch.Generator().manual_seed(seed))
+
+
+def recorded(good_records, steps=(0, 10, 20, 30, 40), n=200):
+    """A RecordedRun whose samples are data samples at the records ``good_records`` and a
+    point mass at the origin at the others."""
+    samples = torch.stack([ring_samples(n, i) if i in good_records else torch.zeros(n, 2)
+                           for i in range(len(steps))])
+    return sweeps.RecordedRun(point(), list(steps), samples, ring_samples(n, 99), RING)
+
+
+# two samples of 200 points of the ring are 0.2–0.3 apart
+LOOSE = sweeps.SuccessCriterion(min_modes=8, min_high_quality=0.5, max_wasserstein=0.5)
+
+
+def test_two_of_the_last_three_records():
+    run = recorded(good_records={1, 3})  # steps 10 and 30 pass, 20 and 40 fail
+    assert [run.passes(i, LOOSE) for i in range(5)] == [False, True, False, True, False]
+    assert run.succeeded(LOOSE, 30)  # records 10, 20, 30: two pass
+    assert not run.succeeded(LOOSE, 40)  # records 20, 30, 40: one passes
+    assert run.succeeded(LOOSE, 40, window=3, needed=1)
+    with pytest.raises(ValueError, match="not a record step"):
+        run.succeeded(LOOSE, 25)
+    with pytest.raises(ValueError, match="needs at least 3 records"):
+        run.succeeded(LOOSE, 20)  # only 10 and 20 after step 0
+
+
+def test_wasserstein_is_computed_only_when_the_cheap_conditions_pass():
+    run = recorded(good_records={2})
+    assert not run.passes(1, LOOSE) and run._results == {}
+    assert run.passes(2, LOOSE) and set(run._results) == {2}
+    assert run.result(2).wasserstein == metrics.exact_wasserstein(run.samples[2], run.real)
+
+
+def test_a_diverged_run_fails_at_every_budget():
+    run = sweeps.RecordedRun(point(), [0, 10, 20, 30], None, ring_samples(10, 0), RING, diverged=True)
+    assert not run.succeeded(LOOSE, 30) and run.result(3).diverged
+
+
+def test_recorded_sweep_keeps_every_record_of_each_run():
+    points = [point("NS-GAN", seed=0), point("GAN-GP", seed=1, n_disc=2), point("NS-GAN", seed=2)]
+    runs = sweeps.run_recorded_sweep(RING, sweeps.MANY_PATHS_METHODS, points, steps=6, record_every=2,
+                                     n_eval=40, progress=False, **TINY)
+    assert [r.point for r in runs] == points
+    for run in runs:
+        assert run.steps == [0, 2, 4, 6] and run.samples.shape == (4, 40, 2)
+        assert torch.equal(run.samples, run.history.fake) and not run.diverged
+        assert torch.equal(run.real, runs[0].real)  # one data sample for every run
+    outcomes = sweeps.outcomes_at_budgets(runs, LOOSE, [6])
+    assert outcomes == {6: [False, False, False]}  # 6 steps of training reach no mode
+
+
+def test_recorded_sweep_marks_a_diverging_run():
+    methods = dict(sweeps.MANY_PATHS_METHODS, broken=lambda seed: dict(loss="non_saturating",
+                                                                      penalty=NaNPenalty()))
+    runs = sweeps.run_recorded_sweep(RING, methods, [point("NS-GAN"), point("broken", seed=1)], steps=4,
+                                     record_every=2, n_eval=20, progress=False, **TINY)
+    assert [r.diverged for r in runs] == [False, True]
+    assert runs[1].steps == [0, 2, 4] and runs[1].samples is None
+
+
+def test_budget_table_has_a_column_per_budget():
+    runs = [recorded({1, 2, 3, 4}), recorded(set()), recorded({3, 4})]
+    runs[2] = sweeps.RecordedRun(point("B"), runs[2].steps, runs[2].samples, runs[2].real, RING)
+    outcomes = sweeps.outcomes_at_budgets(runs, LOOSE, [30, 40])
+    assert outcomes == {30: [True, False, False], 40: [True, False, True]}
+    lines = sweeps.format_budget_table(runs, outcomes).splitlines()
+    assert lines[0].split() == ["method", "runs", "30", "steps", "40", "steps", "diverged"]
+    assert lines[1].split()[:4] == ["NS-GAN", "2", "1/2", "(9%–91%)"]
+    assert lines[2].split()[:2] == ["B", "1"] and lines[2].split()[4] == "1/1"
+    assert len({len(line) for line in lines}) == 1
+
+
+# --------------------------------------------------------------------------- paired tests
+
+
+@pytest.mark.parametrize("only_first, only_second", [(0, 0), (0, 1), (3, 0), (2, 5), (0, 6), (7, 7),
+                                                     (1, 12), (10, 3)])
+def test_mcnemar_exact_is_the_binomial_test_on_discordant_pairs(only_first, only_second):
+    scipy_stats = pytest.importorskip("scipy.stats")
+    first = [True] * only_first + [False] * only_second + [True, True, False]
+    second = [False] * only_first + [True] * only_second + [True, False, False]
+    test = sweeps.mcnemar_exact(first, second)
+    assert (test.only_first, test.only_second) == (only_first + 1, only_second)
+    assert (test.both, test.neither, test.pairs) == (1, 1, len(first))
+    n = test.only_first + test.only_second
+    expected = scipy_stats.binomtest(test.only_second, n, 0.5).pvalue
+    assert test.p_value == pytest.approx(expected, rel=1e-12)
+
+
+def test_mcnemar_golden_values():
+    assert sweeps.PairedTest("A", "B", 6, 0, 0, 6, 0).p_value == pytest.approx(2 / 64)
+    assert sweeps.PairedTest("A", "B", 3, 0, 0, 3, 0).p_value == pytest.approx(0.25)
+    assert sweeps.PairedTest("A", "B", 4, 2, 0, 0, 2).p_value == 1.0
+    with pytest.raises(ValueError, match="equal lengths"):
+        sweeps.mcnemar_exact([True], [True, False])
+
+
+def test_paired_test_pairs_runs_by_seed():
+    points = [point("A", seed=s) for s in range(4)] + [point("B", seed=s, lr=1e-4) for s in (3, 1, 0)]
+    successes = [True, False, True, False] + [True, True, True]
+    test = sweeps.paired_test(points, successes, "A", "B")
+    # pairs (A, B) by seed: 3 (F, T), 1 (F, T), 0 (T, T)
+    assert (test.pairs, test.both, test.only_first, test.only_second, test.neither) == (3, 1, 0, 2, 0)
+    with pytest.raises(ValueError, match="same \\['seed', 'lr'\\]"):
+        sweeps.paired_test(points, successes, "A", "B", on=("seed", "lr"))
+    twice = points + [point("B", seed=3, lr=1e-3)]
+    with pytest.raises(ValueError, match="serve in two pairs"):
+        sweeps.paired_test(twice, successes + [True], "A", "B")
+    table = sweeps.format_paired_tests({3000: [test]})
+    assert table.splitlines()[1].split() == ["3,000", "A", "B", "3", "1", "0", "2", "0", "0.500"]
+
+
+# --------------------------------------------------------------------------- lesson 08's study
+
+
+def test_lesson_study_is_paired_and_recorded_for_its_budgets():
+    study = sweeps.MANY_PATHS_STUDY
+    points = study.points()
+    count = {name: sum(p.method == name for p in points) for name in sweeps.MANY_PATHS_METHODS}
+    assert count == {"NS-GAN": 6, "GAN-GP": 6, "DRAGAN-NS": 6, "WGAN-GP": 3}
+    cells = {(p.method, p.weight) for p in points}
+    assert all(sum((p.method, p.weight) == cell for p in points) >= 3 for cell in cells)
+    wgan = [p for p in points if p.method == "WGAN-GP"]
+    assert {(p.lr, p.beta1, p.beta2, p.n_disc, p.weight) for p in wgan} == {(1e-4, 0.5, 0.9, 5, 10.0)}
+    assert {p.weight for p in points if p.method == "GAN-GP"} == {1.0, 10.0}
+    for name in ("GAN-GP", "DRAGAN-NS", "WGAN-GP"):  # every penalised run has its own NS-GAN partner
+        sweeps.paired_test(points, [False] * len(points), "NS-GAN", name)
+    assert all(b % study.record_every == 0 for b in study.budgets)
+    assert study.budgets[0] // study.record_every >= study.window
+    for p in points:
+        p.config(sweeps.MANY_PATHS_METHODS, **study.networks)
+    described = study.describe()
+    assert "λ = 10 on seeds 0, 1, 2" in described and "2 of the last 3" in described
+    # the W₁ threshold sits well above the distance between two samples of the data itself
+    ring = study.data()
+    n = study.criterion.n_eval
+    floor = metrics.exact_wasserstein(ring.sample(n, rng=torch.Generator().manual_seed(0)),
+                                      ring.sample(n, rng=torch.Generator().manual_seed(1)))
+    assert floor < 0.6 * study.criterion.max_wasserstein
