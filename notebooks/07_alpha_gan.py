@@ -352,7 +352,7 @@ digit_runs = {model: train_on_images(model, digits, seed=0) for model in MODELS}
 
 # %%
 shown = held_out_digits[:18]
-fig, axes = plt.subplots(2, 3, figsize=(10.5, 7.4))
+fig, axes = plt.subplots(2, 3, figsize=(10.5, 4.6))
 axes[0, 0].imshow(image_grid(shown, columns=6), cmap="gray", vmin=0, vmax=255)
 axes[0, 0].set_title("held-out digits x", fontsize=9)
 for ax, model in zip(axes[0, 1:], ("VAE", "α-GAN")):
