@@ -190,7 +190,10 @@ def test_a_quick_alpha_gan_run_logs_four_losses_and_sample_and_evaluate_read_it(
     assert summary["status"] == "finished"
     assert all(summary[column] == rows[-1][column] for column in ALPHA_GAN_METRICS_COLUMNS[1:6])
     # all four updates of a step see the same batch of 16 images
-    assert summary["images_per_s"] == pytest.approx(200 * 16 / summary["seconds"], rel=0.01)
+    # summary.json rounds seconds to 0.01 s, which is more than 1% of a run this short
+    seconds = summary["seconds"]
+    images = 200 * 16
+    assert images / (seconds + 0.005) - 0.1 <= summary["images_per_s"] <= images / (seconds - 0.005) + 0.1
 
     assert main(["sample", str(out), "--n", "16"]) == 0
     assert (out / "sample_step_000200.png").is_file()
