@@ -3,19 +3,17 @@ networks trained by ``gan_course.alpha_gan.train_hybrid``, checkpoints that resu
 SIGKILL, sample and evaluate (with held-out reconstructions), and the settings it refuses. Runs
 train tiny nets on scikit-learn's 8×8 digits: about half a minute in all on two cores."""
 
-import csv
 import json
 import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
 from PIL import Image
+from run_checks import assert_same, command, is_one_sentence, read_metrics
 from stand_in_cifar10 import use_stand_in_cifar10
 
 from gan_course.alpha_gan import HybridNetworks
@@ -36,35 +34,6 @@ CHECKPOINTED = {"generator", "gen_optimizer", "discriminator", "disc_optimizer",
 # a few milliseconds per step: 8×8 digits, 8 channels, 8 code dimensions; λ·64 = 32 weighs the
 # reconstruction per pixel value about as the shipped experiments do (λ·C·H·W ≈ 31)
 TINY = ["data=digits8", "width=8", "batch_size=16", "noise_dim=8", "code_width=16", "lambda_rec=0.5"]
-
-
-def is_one_sentence(text: str) -> bool:
-    return text.endswith(".") and not re.search(r"[.;:] [A-Z]", text) and "\n" not in text
-
-
-def read_metrics(folder: Path) -> list[dict]:
-    with open(folder / "metrics.csv", newline="") as file:
-        return list(csv.DictReader(file))
-
-
-def assert_same(a, b, where="checkpoint"):
-    """Equal, tensor for tensor, through dicts and lists."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for index, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{where}[{index}]")
-    elif torch.is_tensor(a):
-        assert torch.equal(a, b), where
-    else:
-        assert a == b, where
-
-
-def command(*args) -> list[str]:
-    return [sys.executable, "-m", "gan_course", *map(str, args)]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -2,7 +2,6 @@
 sample and evaluate (with lesson 09's metrics). Runs train on scikit-learn's 8×8 digits or a few
 steps of mnist5k, so that the file takes about two minutes on two cores."""
 
-import csv
 import itertools
 import json
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
+from run_checks import assert_same, command, is_one_sentence, read_metrics
 
 from gan_course.data.images import ImageBatches, load_images
 from gan_course.experiments import evaluation
@@ -33,39 +33,10 @@ BIN = Path(sys.executable).parent
 TINY = ["data=digits8", "width=8", "batch_size=16"]
 
 
-def is_one_sentence(text: str) -> bool:
-    return text.endswith(".") and not re.search(r"[.;:] [A-Z]", text) and "\n" not in text
-
-
 def subprocess_environment() -> dict:
     # one thread each: runs compared number for number must use the same reductions, and two
     # processes share the two cores
     return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-
-
-def command(*args) -> list[str]:
-    return [sys.executable, "-m", "gan_course", *map(str, args)]
-
-
-def read_metrics(folder: Path) -> list[dict]:
-    with open(folder / "metrics.csv", newline="") as file:
-        return list(csv.DictReader(file))
-
-
-def assert_same(a, b, where="checkpoint"):
-    """Equal, tensor for tensor, through dicts and lists."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for index, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{where}[{index}]")
-    elif torch.is_tensor(a):
-        assert torch.equal(a, b), where
-    else:
-        assert a == b, where
 
 
 @pytest.fixture(scope="module", autouse=True)

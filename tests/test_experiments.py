@@ -1,11 +1,11 @@
 """gan_course.experiments without training: the shipped configs, --set, and the run folder's files."""
 
 import dataclasses
-import re
 
 import numpy as np
 import pytest
 import torch
+from run_checks import is_one_sentence
 
 from gan_course.data.images import OFFLINE_SETS
 from gan_course.experiments.config import (
@@ -32,11 +32,6 @@ SHIPPED = ["alpha_gan_celeba64", "alpha_gan_cifar10", "dcgan_cifar10", "dcgan_mn
            "realnvp_mle_cifar10", "realnvp_mle_mnist", "realnvp_wgan_gp_celeba32", "realnvp_wgan_gp_cifar10",
            "realnvp_wgan_gp_mnist", "wgan_gp_cifar10"]
 LESSON_08 = ["ns_gan_cifar10", "gan_gp_cifar10", "dragan_ns_cifar10"]
-
-
-
-def is_one_sentence(text: str) -> bool:
-    return text.endswith(".") and not re.search(r"[.;:] [A-Z]", text) and "\n" not in text
 
 
 # --------------------------------------------------------------------------- the shipped configs

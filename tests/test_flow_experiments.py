@@ -3,13 +3,12 @@ as the generator of a WGAN-GP (``generator = "realnvp"``, ``objective = "mle" | 
 evaluation (held-out bits/dim, the independent critic), exact resume of a maximum-likelihood run,
 and the settings they refuse. Runs train a tiny flow on scikit-learn's 8×8 digits: about 20 s."""
 
-import csv
 import json
 import re
-from pathlib import Path
 
 import pytest
 import torch
+from run_checks import assert_same, is_one_sentence, read_metrics
 
 from gan_course.experiments import run as run_module
 from gan_course.experiments.cli import main
@@ -27,31 +26,6 @@ SAME_FLOW = ("generator", "data", "resolution", "noise_dim", "width", "flow_scal
 
 # a tiny flow on 1×8×8 digits: 2 scales (8 → 4), 8 hidden channels
 TINY_FLOW = ["data=digits8", "noise_dim=64", "flow_scales=2", "width=8", "batch_size=16"]
-
-
-def is_one_sentence(text: str) -> bool:
-    return text.endswith(".") and not re.search(r"[.;:] [A-Z]", text) and "\n" not in text
-
-
-def read_metrics(folder: Path) -> list[dict]:
-    with open(folder / "metrics.csv", newline="") as file:
-        return list(csv.DictReader(file))
-
-
-def assert_same(a, b, where="checkpoint"):
-    """Equal, tensor for tensor, through dicts and lists."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for index, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{where}[{index}]")
-    elif torch.is_tensor(a):
-        assert torch.equal(a, b), where
-    else:
-        assert a == b, where
 
 
 @pytest.fixture(scope="module", autouse=True)
