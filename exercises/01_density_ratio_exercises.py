@@ -123,13 +123,15 @@ def bulk_error(estimated, true, threshold=3.0):
 checks.check_bulk_error(bulk_error)
 
 # %% [markdown]
-# ## Task 6 · Your loss, your ratio estimator
+# ## Task 6 · Your loss, your ratio estimator (not graded)
 #
-# Nothing to write here. This cell trains a classifier with **your** `bernoulli_loss` on two
-# Gaussians, turns its logits into $\log\hat r$ with **your** `log_ratio_from_logits`, and
-# measures the result with **your** `bulk_error`.
+# Nothing to write here, and no points: an ungraded demonstration of your earlier functions,
+# which Tasks 1, 4 and 5 grade on their own. This cell trains a classifier with **your**
+# `bernoulli_loss` on two Gaussians, turns its logits into $\log\hat r$ with **your**
+# `log_ratio_from_logits`, and measures the result with **your** `bulk_error`. If it fails, the
+# message names the task to revisit.
 
-# %% nbgrader={"grade": true, "grade_id": "check_your_ratio_estimator", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "check_your_ratio_estimator", "locked": true, "schema_version": 3, "solution": false, "task": false}
 p_star, q = toy.Gaussian(1.0, std=1.2), toy.Gaussian(0.0, std=0.8)
 rng = torch.Generator().manual_seed(0)
 real, fake = p_star.sample(4000, rng), q.sample(4000, rng)

@@ -118,9 +118,11 @@ checks.check_dragan_penalty(dragan_penalty)
 
 
 # %% [markdown]
-# ## Task 4 · Train a GAN-GP with your penalty
+# ## Task 4 · Train a GAN-GP with your penalty (not graded)
 #
-# Nothing to write here. The training loop calls a penalty as `penalty(discriminator, real, fake)`,
+# Nothing to write here, and no points: an ungraded demonstration of your `wgan_gp_penalty`,
+# which Task 2 grades on its own. If it fails, the message names the task to revisit.
+# The training loop calls a penalty as `penalty(discriminator, real, fake)`,
 # so the small class below draws $\epsilon$ from its own seeded random stream (as the reference
 # does) and calls **your** `wgan_gp_penalty`. We train two NS-GANs side by side on the ring of
 # the lecture, from the same seed: one with your penalty (GAN-GP) and one without. Then we
@@ -128,7 +130,7 @@ checks.check_dragan_penalty(dragan_penalty)
 # data and the final samples. The penalty asks for slope 1 there, so $\mathbb{E}[(\|\nabla l_\phi(\hat{\mathbf{x}})\| - 1)^2]$
 # should be small with it and much larger without it.
 
-# %% nbgrader={"grade": true, "grade_id": "check_penalised_training", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "check_penalised_training", "locked": true, "schema_version": 3, "solution": false, "task": false}
 class YourGradientPenalty:
     """ε ~ U[0, 1] from this penalty's own random stream, then your wgan_gp_penalty."""
 

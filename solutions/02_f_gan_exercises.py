@@ -146,14 +146,16 @@ checks.check_variational_bound(variational_bound, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Task 6 · Your bound estimates KL
+# ## Task 6 · Your bound estimates KL (not graded)
 #
-# Nothing to write here. This cell trains a critic on samples of $p^* = \mathcal{N}(0, 1)$ and
-# $q = \mathcal{N}(1, 1.5^2)$ by maximising **your** bound with **your** KL conjugate (the KL activation is
-# $g_f(v) = v$), using lesson 01's small training loop. It prints your bound on fresh samples, then checks
-# the critic's bound with exact expectations against the exact $\mathrm{KL}(p^*\|q)$.
+# Nothing to write here, and no points: an ungraded demonstration of your earlier functions,
+# which Tasks 1 and 5 grade on their own. This cell trains a critic on samples of
+# $p^* = \mathcal{N}(0, 1)$ and $q = \mathcal{N}(1, 1.5^2)$ by maximising **your** bound with **your** KL
+# conjugate (the KL activation is $g_f(v) = v$), using lesson 01's small training loop. It prints your
+# bound on fresh samples, then checks the critic's bound with exact expectations against the exact
+# $\mathrm{KL}(p^*\|q)$. If it fails, the message names the task to revisit.
 
-# %% nbgrader={"grade": true, "grade_id": "check_your_kl_estimate", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "check_your_kl_estimate", "locked": true, "schema_version": 3, "solution": false, "task": false}
 p_star, q = toy.Gaussian(0.0, std=1.0), toy.Gaussian(1.0, std=1.5)
 rng = torch.Generator().manual_seed(0)
 real, fake = p_star.sample(10_000, rng), q.sample(10_000, rng)

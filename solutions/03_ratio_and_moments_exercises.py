@@ -90,14 +90,16 @@ checks.check_ulsif_weights(ulsif_weights, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Task 3 · Your uLSIF fit against the true ratio
+# ## Task 3 · Your uLSIF fit against the true ratio (not graded)
 #
-# Nothing to write here. This cell fits a ratio with **your** `ulsif_weights` on two Gaussians,
+# Nothing to write here, and no points: an ungraded demonstration of your earlier functions,
+# which Tasks 1 and 2 grade on their own. If it fails, the message names the task to revisit.
+# This cell fits a ratio with **your** `ulsif_weights` on two Gaussians,
 # $p^* = \mathcal{N}(0.5, 0.7^2)$ and $q = \mathcal{N}(0, 1)$, whose ratio we know, and scores your fit with
 # **your** `lsif_loss`. The basis: 100 Gaussian kernels of width $\sigma = 0.4$ centred at real
 # samples, and $\lambda = 0.1$. Negative weights are clipped to $0$ afterwards, as uLSIF does.
 
-# %% nbgrader={"grade": true, "grade_id": "check_your_ulsif_fit", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "check_your_ulsif_fit", "locked": true, "schema_version": 3, "solution": false, "task": false}
 p_star, q = toy.Gaussian(0.5, std=0.7), toy.Gaussian(0.0, std=1.0)
 rng = torch.Generator().manual_seed(0)
 real, fake = p_star.sample(1000, rng).double(), q.sample(1000, rng).double()
@@ -167,14 +169,16 @@ checks.check_unbiased_mmd2(unbiased_mmd2, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Task 6 · Unbiased means mean zero
+# ## Task 6 · Unbiased means mean zero (not graded)
 #
-# Nothing to write here. This cell draws two samples of 20 points from the **same** distribution
+# Nothing to write here, and no points: an ungraded demonstration of your earlier functions,
+# which Tasks 4 and 5 grade on their own. If it fails, the message names the task to revisit.
+# This cell draws two samples of 20 points from the **same** distribution
 # many times and averages **your** `unbiased_mmd2`, with your `gaussian_kernel`, over the draws.
 # An unbiased estimate of $\mathrm{MMD}^2 = 0$ must average $0$ within a few standard errors,
 # although each single value can be negative. The biased estimate (every pair, $i = j$ included) is shown for comparison.
 
-# %% nbgrader={"grade": true, "grade_id": "check_mean_near_zero", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "check_mean_near_zero", "locked": true, "schema_version": 3, "solution": false, "task": false}
 repeats = gan_course.budget(full=400, quick=100)
 rng = torch.Generator().manual_seed(1)
 values, biased = [], []

@@ -129,14 +129,16 @@ checks.check_interpolates(interpolates, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Task 4 · Compare four generators with your $W$
+# ## Task 4 · Compare four generators with your $W$ (not graded)
 #
-# Nothing to write here. This cell builds four "generators" of the two-squares data of the
+# Nothing to write here, and no points: an ungraded demonstration of your `exact_wasserstein`,
+# which Task 2 grades on its own. If it fails, the message names the task to revisit.
+# This cell builds four "generators" of the two-squares data of the
 # lecture, each with a different fault, and measures each against held-out data twice: with
 # **your** `exact_wasserstein`, and with the course's independent critic (a fresh WGAN-GP critic,
 # `metrics.independent_critic`). The check compares the two rankings.
 
-# %% nbgrader={"grade": true, "grade_id": "check_your_ranking", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "check_your_ranking", "locked": true, "schema_version": 3, "solution": false, "task": false}
 data = toy.DisjointRegions()
 n = 500
 rng = torch.Generator().manual_seed(1)

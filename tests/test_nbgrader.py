@@ -89,7 +89,7 @@ def test_autograde_gives_the_solution_full_marks_and_the_release_zero(graded_cou
     with Gradebook(f"sqlite:///{graded_course / 'gradebook.db'}") as gradebook:
         solution = gradebook.find_submission(ASSIGNMENT, "solution")
         untouched = gradebook.find_submission(ASSIGNMENT, "untouched")
-        assert solution.max_code_score == 8  # the README's point table
+        assert solution.max_code_score == 6  # the README's point table
         assert solution.code_score == solution.max_code_score
         assert untouched.code_score == 0
         assert solution.max_written_score == 2  # graded by hand with the README's rubric

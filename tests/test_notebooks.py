@@ -5,6 +5,7 @@ solutions; these tests check what nbval cannot.
 """
 
 import os
+import re
 
 import jupytext
 import pytest
@@ -83,6 +84,46 @@ def test_each_answer_is_followed_by_a_check(path):
     for (kind, _), (next_kind, _) in zip(kinds, kinds[1:]):
         if kind == "solution":
             assert next_kind == "check", f"{name(path)}: an answer cell has no check cell after it"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=name)
+def test_each_check_grades_its_own_answer_alone(path):
+    # a graded cell that only runs earlier answers would cost a learner the points of one bug
+    # twice: such cells are ungraded demonstrations ("grade": false, no points)
+    kinds = _solution_and_check_cells(read(path))
+    for (kind, _), (next_kind, index) in zip(kinds, kinds[1:]):
+        if next_kind == "check":
+            assert kind == "solution", f"{name(path)}: the graded cell {index} follows no answer cell"
+    for cell in read(path).cells:
+        grading = cell.metadata.get("nbgrader", {})
+        assert ("points" in grading) == bool(grading.get("grade")), (
+            f"{name(path)}: {grading.get('grade_id')} has points but is not graded, or the reverse")
+
+
+def _readme_points():
+    """{assignment: (automatic, by hand)} from the README's table, and the stated totals."""
+    text = (ROOT / "README.md").read_text()
+    table = {m[1]: (int(m[2]), int(m[3]), int(m[4])) for m in
+             re.finditer(r"^\| `(\d\d_\w+)` \| (\d+) \| (\d+) \| (\d+) \|$", text, re.MULTILINE)}
+    totals = re.search(r"Points per assignment \((\d+) in all, (\d+) of them graded by hand\)", text)
+    return table, (int(totals[1]), int(totals[2]))
+
+
+def test_points_per_assignment_match_the_readme():
+    table, (total, by_hand) = _readme_points()
+    found = {}
+    for path in SOLUTIONS:
+        automatic = manual = 0
+        for cell in read(path).cells:
+            grading = cell.metadata.get("nbgrader", {})
+            if grading.get("grade"):
+                if cell.cell_type == "code":
+                    automatic += grading["points"]
+                else:
+                    manual += grading["points"]
+        found[path.stem.removesuffix("_exercises")] = (automatic, manual, automatic + manual)
+    assert table == found
+    assert (total, by_hand) == (sum(t for _, _, t in found.values()), sum(m for _, m, _ in found.values()))
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=name)

@@ -109,6 +109,6 @@ def check_ratio_estimate(estimated: Tensor, true: Tensor, tolerance: float = BUL
     error = bulk_error(estimated, true)
     if not math.isfinite(error) or error > tolerance:
         raise failed(f"your classifier's log-ratio error in the bulk is {error:.3f} nats, above "
-                      f"{tolerance}. Hint: train longer, or check that your loss pushes l up on real "
-                      "samples and down on simulated ones.")
+                      f"{tolerance}. Hint: revisit Task 1 (`bernoulli_loss` must push l up on real samples "
+                      "and down on simulated ones) and Task 4 (`log_ratio_from_logits`).")
     print(f"✓ your classifier recovers log r to {error:.3f} nats in the bulk (tolerance {tolerance}).")

@@ -227,14 +227,16 @@ def check_trained_bound(bound: float, exact: float, tolerance: float = 0.05) -> 
     """A trained critic's bound (exact expectations) must lie below D_f and within ``tolerance``."""
     bound, exact = float(bound), float(exact)
     if not math.isfinite(bound):
-        raise failed(f"your critic's bound is {bound}: training diverged. Hint: check the signs in your "
-                     "variational_bound (the critic maximises it, so its loss is minus the bound).")
+        raise failed(f"your critic's bound is {bound}: training diverged. Hint: revisit Task 5 "
+                     "(`variational_bound`): check its signs, since the critic maximises it.")
     if bound > exact + 1e-6:
         raise failed(f"the bound {bound:.4f} exceeds the exact divergence {exact:.4f}, which no critic can "
-                     "do with exact expectations. Hint: check your conjugate; a conjugate that is too small "
-                     "breaks the bound.")
+                     "do with exact expectations. Hint: revisit Task 1 (`kl_conjugate`); a conjugate that is "
+                     "too small breaks the bound.")
     if exact - bound > tolerance:
         raise failed(f"the bound {bound:.4f} is {exact - bound:.4f} below the exact value {exact:.4f}, more "
-                     f"than {tolerance}. Hint: check that the loss is minus the bound, and train longer.")
+                     f"than {tolerance}. Hint: revisit Task 1 (`kl_conjugate`) and Task 5 "
+                     "(`variational_bound`): the critic was trained on minus your bound with your "
+                     "conjugate.")
     print(f"✓ your critic's bound {bound:.4f} lies below D_f = {exact:.4f}, within {exact - bound:.4f} "
           f"(tolerance {tolerance}).")

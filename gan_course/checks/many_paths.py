@@ -244,16 +244,17 @@ def check_penalised_training(history, max_residual: float = 0.15) -> None:
     """
     losses = torch.cat([history.losses["disc"], history.losses["gen"]])
     if not torch.isfinite(losses).all():
-        raise failed("the training run's losses became NaN or infinite. Hint: check that your "
-                     "penalty is finite for every input and is added with a positive weight.")
+        raise failed("the training run's losses became NaN or infinite. Hint: revisit Task 2 "
+                     "(`wgan_gp_penalty`): it must be finite for every input and scaled by the given "
+                     "positive weight.")
     slopes = slopes_between(history)
     residual = float(((slopes - 1) ** 2).mean())
     if not (math.isfinite(residual) and residual <= max_residual):
         raise failed(f"after training with your penalty, the discriminator's gradient norms between "
                      f"the data and the samples are far from 1: mean (‖∇D‖ − 1)² = {residual:.3g} "
-                     f"(median norm {float(slopes.median()):.2f}), above {max_residual}. Hint: "
-                     "penalise (‖∇D(x̂)‖ − 1)² with a positive weight, and keep create_graph=True so "
-                     "that D's optimiser sees the penalty.")
+                     f"(median norm {float(slopes.median()):.2f}), above {max_residual}. Hint: revisit "
+                     "Task 2 (`wgan_gp_penalty`): penalise (‖∇D(x̂)‖ − 1)² with the given weight, and "
+                     "keep create_graph=True so that D's optimiser sees the penalty.")
     print(f"✓ training with your penalty: losses stayed finite, and between data and samples the "
           f"discriminator's gradient norm is close to 1: mean (‖∇D‖ − 1)² = {residual:.3f} "
           f"(at most {max_residual}), median norm {float(slopes.median()):.2f}.")

@@ -256,8 +256,8 @@ def check_ratio_fit(estimated_ratio: Tensor, true_ratio: Tensor,
     error = float((estimated_ratio - true_ratio).abs().mean())
     if not math.isfinite(error) or error > tolerance:
         raise failed(f"your ratio fit is off by {error:.3f} on average under q, above {tolerance}. "
-                     "Hint: check that Ĥ uses the simulated samples and ĥ the real ones, and that "
-                     "the ratio is the kernel matrix times the weights.")
+                     "Hint: revisit Task 2 (`ulsif_weights`): Ĥ averages over the simulated samples and ĥ "
+                     "over the real ones.")
     print(f"✓ your fit recovers r to {error:.3f} on average under q (tolerance {tolerance}).")
 
 
@@ -271,6 +271,7 @@ def check_mean_near_zero(values: Tensor, what: str = "your unbiased MMD²") -> N
     if not math.isfinite(mean) or abs(mean) > 4 * standard_error:
         raise failed(f"{what} averages {mean:.4g} over {values.numel()} draws from identical "
                      f"distributions, {abs(mean) / standard_error:.1f} standard errors from 0. "
-                     "Hint: an unbiased estimate must leave out the pairs i = j.")
+                     "Hint: revisit Task 5 (`unbiased_mmd2`): an unbiased estimate must leave out the "
+                     "pairs i = j.")
     print(f"✓ {what} averages {mean:.2g} ± {standard_error:.2g} (one standard error): "
           "consistent with 0.")

@@ -180,7 +180,7 @@ def check_same_ranking(yours: dict, reference: dict, what: str = "the independen
     reference_order = sorted(reference, key=reference.get)
     if your_order != reference_order:
         raise failed(f"your distances rank the models {your_order}, but {what} ranks them "
-                     f"{reference_order}. Hint: check your exact_wasserstein above; every distance "
-                     "should be between the held-out data and one model's samples.")
+                     f"{reference_order}. Hint: revisit Task 2 (`exact_wasserstein`): the mean distance "
+                     "between the points of an optimal one-to-one pairing of the two samples.")
     print(f"✓ your exact W ranks the {len(values)} models in the same order as {what}: "
           f"{', '.join(your_order)}.")
