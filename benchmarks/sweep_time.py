@@ -1,14 +1,16 @@
-"""Time of lesson 08's full-mode hyper-parameter sweep, measured alone (no notebook, no kernel).
+"""Time of lesson 08's full-mode study, measured alone (no notebook, no kernel).
 
-    .venv/bin/python benchmarks/sweep_time.py [--repeats 1]
+    .venv/bin/python benchmarks/sweep_time.py [--steps 20000] [--repeats 1]
 
-Runs exactly the sweep of notebooks/08_many_paths (``sweeps.MANY_PATHS_SWEEP`` on the
-ring, in full mode) and writes benchmarks/sweep_time.md: the wall time of the whole
-sweep, of each train_batch group (one per n_disc), the 1-minute load average before
-and after (other processes on the machine slow every number here), and the success
-table, so that a reader can see the timing came from the lesson's real sweep.
-A "## Notes" section at the end of the result file (written by hand) is kept.
-Target: at most 10 minutes on a 2-core CPU.
+Trains exactly the runs of notebooks/08_many_paths (``sweeps.MANY_PATHS_STUDY``: 18 runs with
+one D update per step and 3 WGAN-GP runs with five, on the ring) with the notebook's recording
+(a record every 500 steps, the 60×60 discriminator grid for its player), and writes
+benchmarks/sweep_time.md: the wall time of the whole study and of each ``train_batch`` group,
+the 1-minute load average before and after (other processes on the machine slow every number
+here), and the success-against-budget table, so that a reader can see the timing came from the
+lesson's real runs. ``--steps`` shortens every run (budgets scaled alike) for a quick look; the
+result file says which length was timed. A "## Notes" section at the end of the result file
+(written by hand) is kept. Target: the whole notebook within 15 minutes on a 2-core CPU.
 """
 
 from __future__ import annotations
@@ -27,25 +29,28 @@ import gan_course
 from gan_course import sweeps
 
 RESULT = Path(__file__).resolve().parent / "sweep_time.md"
-TARGET_SECONDS = 600
+STUDY = sweeps.MANY_PATHS_STUDY
 NOTES = "## Notes"  # a section of the result file written by hand, kept when the script reruns
 
 
-def time_sweep() -> tuple[float, list[tuple[int, int, float]], list]:
-    """The lesson's full sweep: total seconds, (n_disc, runs, seconds) per group, results."""
-    settings = sweeps.MANY_PATHS_SWEEP
-    points = sweeps.sweep_grid(list(sweeps.MANY_PATHS_METHODS), settings.lrs, settings.beta1s,
-                               settings.n_discs, settings.seeds)
-    groups, results = [], []
+def time_study(steps: int) -> tuple[float, list[tuple[str, int, float]], list]:
+    """The lesson's study at ``steps`` steps per run: total seconds, (group, runs, seconds) per
+    train_batch group, and the recorded runs. The groups are trained one call each, as
+    ``run_recorded_sweep`` groups them, so that each can be timed."""
+    data, points = STUDY.data(), STUDY.points()
+    configs = [point.config(sweeps.MANY_PATHS_METHODS, **STUDY.networks) for point in points]
+    record_every = STUDY.record_every * steps // STUDY.budgets[-1]
+    groups, runs = [], []
     start = time.perf_counter()
-    for n_disc in settings.n_discs:
-        group = [p for p in points if p.n_disc == n_disc]
+    for group in sweeps.group_for_batches(configs):
+        group_points = [points[i] for i in group]
         group_start = time.perf_counter()
-        results += sweeps.run_sweep(settings.data(), sweeps.MANY_PATHS_METHODS, group, settings.steps,
-                                    n_eval=settings.criterion.n_eval, progress=False,
-                                    **settings.networks)
-        groups.append((n_disc, len(group), time.perf_counter() - group_start))
-    return time.perf_counter() - start, groups, results
+        runs += sweeps.run_recorded_sweep(data, sweeps.MANY_PATHS_METHODS, group_points, steps,
+                                          record_every=record_every, n_eval=STUDY.criterion.n_eval,
+                                          grid_size=60, progress=False, **STUDY.networks)
+        n_disc = configs[group[0]].n_disc
+        groups.append((f"n_disc = {n_disc}", len(group), time.perf_counter() - group_start))
+    return time.perf_counter() - start, groups, runs
 
 
 def kept_notes() -> str:
@@ -59,45 +64,50 @@ def kept_notes() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=STUDY.budgets[-1])
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     gan_course.setup(seed=0, verbose=False)  # one torch thread, as in the notebook
-    settings = sweeps.MANY_PATHS_SWEEP
     rows = []
     for repeat in range(args.repeats):
         load_before = load_average()
-        total, groups, results = time_sweep()
+        total, groups, runs = time_study(args.steps)
         rows.append((repeat + 1, load_before, load_average(), total, groups))
         print(f"repeat {repeat + 1}: {total:.0f} s (load {load_before:.1f} before)")
-    rates = sweeps.success_rates(results, settings.criterion)
-
+    budgets = [budget * args.steps // STUDY.budgets[-1] for budget in STUDY.budgets]
+    outcomes = sweeps.outcomes_at_budgets(runs, STUDY.criterion, budgets, window=STUDY.window,
+                                          needed=STUDY.needed)
     lines = [
-        "# Lesson 08: time of the full-mode sweep",
+        "# Lesson 08: time of the full-mode study",
         "",
-        f"Measured {date.today()} with `python benchmarks/sweep_time.py` on {platform.system()} "
-        f"{platform.machine()} ({cpu_name()}), {os.cpu_count()} cores, Python "
+        f"Measured {date.today()} with `python benchmarks/sweep_time.py --steps {args.steps}` on "
+        f"{platform.system()} {platform.machine()} ({cpu_name()}), {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, torch {torch.__version__}, {torch.get_num_threads()} torch "
         "thread (as `gan_course.setup()` sets).",
         "",
-        f"The sweep of `notebooks/08_many_paths`: {len(results)} runs ({settings.describe()}), "
-        f"{settings.steps:,} steps each, networks {settings.networks}, run as one `train_batch` "
-        f"call per n_disc. Target: at most {TARGET_SECONDS // 60} minutes.",
+        f"The study of `notebooks/08_many_paths`: {len(runs)} runs of {args.steps:,} steps "
+        f"(the lesson's full mode trains {STUDY.budgets[-1]:,}), networks {STUDY.networks}, "
+        "recorded as in the notebook, one `train_batch` call per group. The settings:",
         "",
-        "| repeat | load before | load after | whole sweep (s) | per group: n_disc, runs, seconds |",
+        "```",
+        STUDY.describe(),
+        "```",
+        "",
+        "| repeat | load before | load after | whole study (s) | per group: runs, seconds |",
         "|---:|---:|---:|---:|---|",
     ]
     for repeat, before, after, total, groups in rows:
-        per_group = "; ".join(f"n_disc={n}: {runs} runs, {seconds:.0f} s" for n, runs, seconds in groups)
+        per_group = "; ".join(f"{name}: {n} runs, {seconds:.0f} s" for name, n, seconds in groups)
         lines.append(f"| {repeat} | {before:.1f} | {after:.1f} | {total:.0f} | {per_group} |")
     lines += [
         "",
-        "The machine is shared with other processes (the 1-minute load average of a 2-core machine "
-        "is shown before and after): with a load above 2 every number is slower than on an idle "
-        "machine. The success table of this run (the same numbers as the notebook's, since every "
-        f"run is seeded), success = {settings.criterion}:",
+        "The machine may be shared with other processes (the 1-minute load average of a 2-core "
+        "machine is shown before and after): with a load above 2 every number is slower than on an "
+        "idle machine. Success against budget in this run (the notebook's numbers when "
+        f"`--steps {STUDY.budgets[-1]}`, since every run is seeded):",
         "",
         "```",
-        sweeps.format_success_table(rates),
+        sweeps.format_budget_table(runs, outcomes, by=("method",)),
         "```",
         "",
     ]

@@ -500,47 +500,6 @@ def format_paired_tests(tests: Mapping[int, Sequence[PairedTest]]) -> str:
 
 
 @dataclass(frozen=True)
-class SweepSettings:
-    """Everything that fixes one sweep: the data, the grid, the training length, the
-    networks and the success criterion (benchmarks/sweep_time.py times it)."""
-
-    ring_std: float
-    lrs: tuple[float, ...]
-    beta1s: tuple[float, ...]
-    n_discs: tuple[int, ...]
-    seeds: tuple[int, ...]
-    steps: int
-    networks: dict
-    criterion: SuccessCriterion
-
-    def data(self):
-        """The ring of 8 Gaussians (radius 2) with standard deviation ``ring_std``."""
-        return toy.ring_of_gaussians(std=self.ring_std)
-
-    def describe(self) -> str:
-        def values(items):
-            return ", ".join(f"{v:g}" for v in items)
-        return (f"learning rate ∈ {{{values(self.lrs)}}} × Adam β₁ ∈ {{{values(self.beta1s)}}} × "
-                f"n_disc ∈ {{{values(self.n_discs)}}} × {len(self.seeds)} seeds per method")
-
-
-MANY_PATHS_SWEEP = SweepSettings(
-    ring_std=0.05,
-    lrs=(5e-4, 2e-3),
-    beta1s=(0.5, 0.9),
-    n_discs=(1, 2),
-    seeds=(0, 1),
-    steps=3000,
-    networks=dict(width=64, depth=2, batch_size=128),
-    # W₁ between two 1,000-point samples of the ring itself is about 0.12: the threshold
-    # allows about 2.5 times that, 15% of the ring's radius.
-    criterion=SuccessCriterion(min_modes=8, min_high_quality=0.5, max_wasserstein=0.3, n_eval=1000),
-)
-"""Lesson 08's full-mode sweep: 4 methods × 2 × 2 × 2 × 2 = 64 runs of 3,000 steps, sized to
-take at most 10 minutes on a 2-core CPU (benchmarks/sweep_time.md). Lesson 08 now runs
-``MANY_PATHS_STUDY`` instead; this grid stays for benchmarks/sweep_time.py."""
-
-@dataclass(frozen=True)
 class ManyPathsStudy:
     """Lesson 08's test of Fedus et al. (2018), fixed before any run: who runs, how long,
     how often it is recorded and what counts as a success.
@@ -704,7 +663,7 @@ def _cell(value) -> str:
 
 
 __all__ = ["Method", "MANY_PATHS_METHODS", "ns_gan", "gan_gp", "dragan_ns", "wgan_gp", "SweepPoint",
-           "sweep_grid", "group_for_batches", "SweepSettings", "MANY_PATHS_SWEEP", "RunResult",
+           "sweep_grid", "group_for_batches", "RunResult",
            "SuccessCriterion", "evaluate", "run_sweep", "SuccessRate", "success_rates",
            "format_success_table", "rates_from_outcomes", "evaluate_samples", "RecordedRun",
            "run_recorded_sweep", "outcomes_at_budgets", "format_budget_table", "PairedTest",

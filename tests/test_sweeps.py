@@ -231,25 +231,6 @@ def test_exact_wasserstein_is_what_the_sweep_measures():
     assert evaluated.wasserstein == metrics.exact_wasserstein(evaluated.samples, real)
 
 
-def test_lesson_sweep_settings_describe_the_grid():
-    settings = sweeps.MANY_PATHS_SWEEP
-    points = sweeps.sweep_grid(list(sweeps.MANY_PATHS_METHODS), settings.lrs, settings.beta1s,
-                               settings.n_discs, settings.seeds)
-    assert len(points) == 64
-    assert "learning rate ∈ {0.0005, 0.002}" in settings.describe()
-    assert "n_disc ∈ {1, 2}" in settings.describe() and "2 seeds" in settings.describe()
-    ring = settings.data()
-    assert ring.modes.shape == (8, 2) and torch.allclose(ring.mode_std, torch.tensor(0.05))
-    # the threshold sits above the distance between two samples of the data itself
-    rng = torch.Generator().manual_seed(0)
-    n = settings.criterion.n_eval
-    floor = metrics.exact_wasserstein(ring.sample(n, rng=rng), ring.sample(n, rng=rng))
-    assert floor < settings.criterion.max_wasserstein / 2
-
-
-# --------------------------------------------------------------------------- penalty weight and β₂
-
-
 def test_point_weight_and_beta2_reach_the_config():
     config = sweeps.SweepPoint("DRAGAN-NS", 1e-4, 0.5, 5, 3, beta2=0.9, weight=1.0).config(
         sweeps.MANY_PATHS_METHODS, **TINY)
