@@ -339,6 +339,12 @@ class BatchedMLP(nn.Module):
             for i in range(len(linears[0])))
         stacked.activation_name = activations.pop()
         stacked.activation = ACTIVATIONS[stacked.activation_name]()
+        if isinstance(stacked.activation, (nn.ReLU, nn.LeakyReLU)):
+            # overwrite the layer's product instead of writing a new (K, B, width) tensor:
+            # at K = 16 the step is bound by memory traffic, not arithmetic (benchmarks/
+            # RESULTS.md). Backward then reads the activation's output, not its input, which
+            # gives the same bits for these two (not for ELU, whose derivative it would change)
+            stacked.activation.inplace = True
         return stacked
 
     @property

@@ -166,6 +166,27 @@ def test_batched_mlp_slices_are_the_stacked_networks():
     assert float(batched.weights[0].grad[1].abs().sum()) > 0.0
 
 
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_in_place_activations_give_the_same_bits(activation):
+    # BatchedMLP applies ReLU and leaky ReLU in place (less memory traffic); values, input
+    # gradients and the penalty's second-order weight gradients must not change by one bit
+    networks = [mlp(2, 1, 8, 2, activation, seed=s) for s in (0, 1)]
+    in_place = BatchedMLP.from_mlps(networks)
+    assert in_place.activation.inplace
+    copy = BatchedMLP.from_mlps(networks)
+    copy.activation.inplace = False  # as before
+    x = torch.randn(2, 16, 2)
+    penalties = [WGANGradientPenalty(10.0, seed=3), DRAGANPenalty(10.0, seed=3)]
+    got, want = [], []
+    for network, results in ((in_place, got), (copy, want)):
+        for penalty in penalties:
+            penalty.rng.manual_seed(3)
+        terms = penalty_terms(network, penalties, x, x.flip(1))
+        out = network(x)
+        results += [out, *torch.autograd.grad(out.sum() + terms.sum(), list(network.parameters()))]
+    assert all(torch.equal(a, b) for a, b in zip(got, want))
+
+
 def test_from_mlps_checks_the_networks_match():
     with pytest.raises(ValueError, match="same layer sizes"):
         BatchedMLP.from_mlps([mlp(2, 1, 8), mlp(2, 1, 16)])
