@@ -1,6 +1,6 @@
 """The lab's live training against training alone, and the player's frame changes.
 
-    .venv/bin/python benchmarks/lab_speed.py [--steps 2000] [--repeats 3]
+    .venv/bin/python benchmarks/lab_speed.py [--steps 2000] [--repeats 3] [--player-only]
 
 (a) ``Lab().train()`` with its default settings (ring of 8, non-saturating loss,
     64×2 networks) and ``--steps`` steps, live redraws included, against
@@ -12,7 +12,8 @@
 
 Repeats alternate and the median is reported. Both are measured in the kernel,
 as the lesson runs them; what the browser adds to show a PNG is not included.
-Writes the section "Lab and player" of benchmarks/RESULTS.md.
+Writes the section "Lab and player" of benchmarks/RESULTS.md; with ``--player-only``,
+measures (b) alone and only prints it.
 """
 
 from __future__ import annotations
@@ -66,11 +67,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--player-only", action="store_true",
+                        help="measure the player's frame changes alone; print, write nothing")
     args = parser.parse_args()
     torch.set_num_threads(1)
     keep_freed_memory()  # as gan_course.setup() does in every lesson
     load_before = load_average()
     train_toy(toy.named("ring"), GANConfig(), 20, progress=False)  # warm up (imports, first steps)
+    if args.player_only:
+        print(f"1-minute load {load_before:.1f} before the run; a player frame change "
+              "(median of 10, ms): not drawn before / drawn before")
+        for runs in (1, 3):
+            fresh, cached = frame_change_ms(runs)
+            print(f"{runs} run(s): {fresh:.0f} / {cached:.1f}  (load now {load_average():.1f})")
+        return
     lab, alone = zip(*(lab_seconds(args.steps) for _ in range(args.repeats)))
     lab, alone = statistics.median(lab), statistics.median(alone)
     frames = {runs: frame_change_ms(runs) for runs in (1, 3)}

@@ -7,6 +7,7 @@ import base64
 import io
 import math
 
+import numpy as np
 import pytest
 import torch
 from fake_history import FakeGANConfig, fake_train_fn, first_frames, make_fake_history
@@ -24,6 +25,7 @@ from gan_course.widgets import (
     render_png,
 )
 from gan_course.widgets.drawing import (
+    DEFAULT_LAYERS,
     MAX_ANIMATION_FRAMES,
     animation_frames,
     draw_heatmap,
@@ -143,6 +145,51 @@ def test_reused_axes_draw_the_same_frame_as_a_fresh_figure(one_run):
     assert render_png(layout, one_run, 5) == fresh
 
 
+def _pixels(png: bytes):
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_a_quick_frame_has_the_pixels_of_a_full_draw(two_runs):
+    # render_png draws a frame over the kept background: the picture must be the one a
+    # full draw of the figure gives, whatever was drawn before. Where a curve's smoothed
+    # edge touches an axis line, the two are drawn in the other order: at this low dpi, a
+    # few pixels take a slightly different shade.
+    layout = frame_axes(two_runs, dpi=DPI)
+    render_png(layout, two_runs, 0)
+    for frame, layers in [(7, DEFAULT_LAYERS), (3, {"heatmap", "fake"}), (-1, {"real"}),
+                          (5, DEFAULT_LAYERS)]:
+        quick = _pixels(render_png(layout, two_runs, frame, layers)).astype(int)
+        full = io.BytesIO()
+        layout.figure.savefig(full, format="png", dpi=layout.figure.dpi)
+        difference = np.abs(quick - _pixels(full.getvalue())).max(axis=-1)
+        assert (difference > 0).mean() < 1e-3, (frame, layers)
+        assert difference.max() <= 40, (frame, layers)
+
+
+def test_a_layout_drawn_again_keeps_its_artists_and_follows_new_runs(two_runs):
+    layout = frame_axes(two_runs[:1], dpi=DPI)
+    render_png(layout, two_runs[:1], 2)
+    artists = [len(axes.get_children()) for axes in layout.figure.axes]
+    render_png(layout, two_runs[:1], 9)
+    assert [len(axes.get_children()) for axes in layout.figure.axes] == artists
+    # other runs of the same shape into the same layout: as in a layout of their own
+    other = [make_fake_history(**SMALL, config=FakeGANConfig(seed=3), speed=0.4)]
+    fresh = render_png(frame_axes(other, dpi=DPI), other, 4)
+    assert render_png(layout, other, 4) == fresh
+
+
+def test_the_curves_keep_their_limits_from_frame_to_frame():
+    bare = make_fake_history(**SMALL, with_manifold=False, metric_names=())
+    layout = frame_axes([bare], dpi=DPI)
+    limits = []
+    for frame in (0, 5, -1):
+        render_png(layout, [bare], frame)
+        limits.append(layout.losses[0].get_xlim())
+    assert limits[0] == limits[1] == limits[2]
+
+
 def test_metrics_are_drawn_in_rows_of_pairs_known_pairs_first():
     runs = [make_fake_history(**SMALL, metric_names=("kl", "high_quality")),
             make_fake_history(**SMALL, metric_names=())]
@@ -196,10 +243,28 @@ def test_train_button_trains_with_the_chosen_settings_and_shows_a_player():
     assert len(set(progress_seen)) > 2  # moved during training, not only at the end
     assert lab.progress.value == lab.progress.max == 400
     assert bytes(lab.live_image.value).startswith(PNG_SIGNATURE)
-    assert lab.view.children == (lab.player.widget,)
+    (shown,) = lab.view.children  # the player, its frame on top where the live frame was
+    assert shown.children[0] is lab.player.image
+    rows = [row.children for row in lab.player.widget.children if row is not lab.player.image]
+    assert [row.children for row in shown.children[1:]] == rows  # the controls, wrapped below
     assert lab.player.slider.value == lab.player.slider.max  # the end of the run
     assert lab.history is lab.player.histories[0]
     assert not lab.train_button.disabled
+
+
+def test_training_again_keeps_the_last_run_in_view_until_the_first_live_frame():
+    views = []
+
+    def watching_train(data, config, steps, callback, progress):
+        views.append(lab.view.children)  # what shows while training starts
+        return fake_train_fn()(data, config, steps=steps, callback=callback, progress=progress)
+
+    lab = Lab(train_fn=fake_train_fn(), config_class=FakeGANConfig, dpi=DPI)
+    lab.train_button.click()
+    after_first_run = lab.view.children
+    lab._train_fn = watching_train
+    lab.train_button.click()
+    assert views == [after_first_run]  # no collapse to the placeholder in between
 
 
 def test_a_failed_training_says_why_next_to_the_button():

@@ -57,8 +57,8 @@ class Lab:
     """Choose the data, the loss and the hyper-parameters, press Train, watch.
 
     While training, the figure shows the latest recorded frame; afterwards a
-    ``Player`` for the run takes its place (also in ``lab.player``, the run in
-    ``lab.history``).
+    ``Player`` for the run takes its place, its frame where the live frame was and
+    its controls below (also in ``lab.player``, the run in ``lab.history``).
 
     Training is one call ``train_fn(data, config, steps=steps, callback=callback,
     progress=False)`` where ``config = config_class(**settings)`` and
@@ -72,6 +72,8 @@ class Lab:
     # of the default networks, so drawing every record would make training crawl.
     LIVE_REDRAW_SECONDS = 0.5
     MAX_DRAWING_SHARE = 0.2
+    # px: a one-run frame, and the player's controls wrapped into rows of that width
+    VIEW_MIN_WIDTH = 440
 
     def __init__(self, train_fn=None, config_class=None, dpi: int = PLAYER_DPI):
         self._train_fn = train_fn
@@ -90,7 +92,12 @@ class Lab:
         self.live_image = widgets.Image(format="png")
         # no empty image before the first frame: browsers draw it as a broken image
         self.placeholder = widgets.HTML("<i>the run appears here while it trains</i>")
-        self.view = widgets.VBox([self.placeholder])
+        # One width for the live frame and the player that replaces it, so that both sit in
+        # the same place: beside the controls where the notebook is wide enough, below them
+        # where it is not. A player wider than the live frame made the figure jump below
+        # the controls as training ended.
+        self.view = widgets.VBox([self.placeholder],
+                                 layout=widgets.Layout(width=f"{self.VIEW_MIN_WIDTH}px"))
         settings = widgets.VBox([*self.controls.values(), self.train_button, self.progress,
                                  self.status], layout=widgets.Layout(min_width="330px"))
         # the run wraps below the controls where the notebook is too narrow for both
@@ -110,7 +117,8 @@ class Lab:
         steps = self.controls["steps"].value
 
         self.progress.max, self.progress.value = steps, 0
-        self.view.children = (self.placeholder,)
+        # the previous run stays in view until the first live frame replaces it: going back to
+        # the one-line placeholder would collapse the view and make the page jump twice
         self.status.value = f"training for {steps:,} steps…"
         self._last_live_draw = -math.inf
         self.train_button.disabled = True  # a second click would queue a second run
@@ -125,9 +133,17 @@ class Lab:
         self.history = history
         self.player = Player([history], dpi=self.dpi)
         self.player.set_step(-1)  # where the live figure left off
-        self.view.children = (self.player.widget,)
+        self.view.children = (self._frame_first(self.player),)
         self.status.value = f"trained {steps:,} steps in {history.wall_time:.1f} s"
         return history
+
+    @staticmethod
+    def _frame_first(player: Player) -> widgets.VBox:
+        """The player with its frame on top, where the live frame was, and its controls below:
+        the figure does not move when training ends."""
+        rows = [widgets.HBox(list(row.children), layout=widgets.Layout(flex_flow="row wrap"))
+                for row in player.widget.children if row is not player.image]
+        return widgets.VBox([player.image, *rows])
 
     def _on_train_clicked(self, button) -> None:
         # An exception in a button handler vanishes into the kernel log, so say
@@ -145,6 +161,8 @@ class Lab:
             layout = frame_axes([history_so_far], self.dpi)
             self.live_image.value = render_png(layout, [history_so_far], -1)
             self.live_image.layout = pixel_for_pixel(layout)
+            frame_width, _ = layout.figure.canvas.get_width_height()
+            self.view.layout.width = f"{max(self.VIEW_MIN_WIDTH, frame_width)}px"
             self.view.children = (self.live_image,)
             self._last_live_draw = time.perf_counter()
             self._last_draw_cost = self._last_live_draw - now

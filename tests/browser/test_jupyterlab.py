@@ -184,13 +184,18 @@ def test_player_slider_changes_the_frame(executed, screenshots, path):
     screenshots.take(page, f"player_{stem(path)}_moved_to_frame_{frame}", output)
 
 
-# Records, while the lab trains, every image source and label text that shows in its output.
+# Records, while the lab trains, every image source and label text that shows in its output,
+# and how far below the output's top each image shows.
 _WATCH_JS = """
 (output) => {
-  window.labSeen = {sources: [], labels: []};
+  window.labSeen = {sources: [], labels: [], tops: []};
   const note = (list, value) => { if (value && !list.includes(value)) list.push(value); };
   const look = () => {
-    for (const image of output.querySelectorAll('img')) note(window.labSeen.sources, image.src);
+    for (const image of output.querySelectorAll('img')) {
+      note(window.labSeen.sources, image.src);
+      const top = image.getBoundingClientRect().top - output.getBoundingClientRect().top;
+      note(window.labSeen.tops, String(Math.round(top)));
+    }
     for (const label of output.querySelectorAll('div.widget-label'))
       note(window.labSeen.labels, label.textContent);
   };
@@ -234,6 +239,9 @@ def test_lab_trains_and_shows_the_run(executed, screenshots):
         assert "training for 200 steps…" in seen["labels"], f"status texts seen: {seen['labels']}"
         assert len(seen["sources"]) >= 2, (
             f"expected a live frame, then the player's: saw {len(seen['sources'])} image(s)")
+
+        tops = [int(top) for top in seen["tops"]]
+        assert max(tops) - min(tops) <= 2, f"the figure moved while training ended: tops {tops} px"
 
         output, slider, image, step_label = displayed_player(notebook, "Lab()")
         assert image.count() == 1 and slider.count() == 1, "no player after training"

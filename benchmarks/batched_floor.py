@@ -1,0 +1,143 @@
+"""Issue 16's batching targets, and where a K = 16 batched step spends its time.
+
+    .venv/bin/python benchmarks/batched_floor.py [--steps 200] [--repeats 3] [--threads 2]
+
+Two targets, at the default 64×2 networks, batch 256, K = 16:
+
+(a) unpenalised: one ``train_batch`` call at least 6× faster than 16 sequential
+    ``train_toy`` calls;
+(b) penalised (WGAN-GP penalty, λ = 10): one ``train_batch`` call at least 4× faster than
+    the engine with the penalties taken run by run (``batched_penalties.run_by_run``).
+
+Both are timed as medians of alternating repeats. Then one batched call of each kind runs
+under ``torch.profiler``, which splits its time into the kernels that do the arithmetic
+(matrix products, activations and their backward passes) and everything else (the optimiser's
+elementwise updates, losses, Python and dispatch). The kernels' time is a floor for an engine
+that calls one PyTorch kernel per operation, as ``train_batch`` does: no change of Python code
+can make the step faster than its kernels, only fusing them (a compiler) could. So
+sequential seconds / kernel seconds bounds the speed-up such an engine can reach on this
+machine. Writes the section below of RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from datetime import date
+
+import torch
+from batched_penalties import run_by_run
+from machine import cpu_name, load_average, write_results_section
+from torch.profiler import ProfilerActivity, profile
+
+from gan_course import batched
+from gan_course.config import keep_freed_memory
+from gan_course.data import toy
+from gan_course.penalties import WGANGradientPenalty
+from gan_course.toy_training import GANConfig, train_toy
+
+SECTION = "## Batching targets and the kernels' floor"
+DATA = toy.ring_of_gaussians()
+K = 16
+# the kernels that carry the arithmetic of the stacked MLPs, forward and backward
+KERNELS = ("aten::bmm", "aten::baddbmm", "aten::addmm", "aten::mm", "aten::threshold_backward",
+           "aten::clamp_min", "aten::clamp_min_", "aten::relu", "aten::relu_",
+           "aten::leaky_relu", "aten::leaky_relu_", "aten::leaky_relu_backward")
+
+
+def configs(penalised: bool) -> list[GANConfig]:
+    return [GANConfig(seed=s, batch_size=256,
+                      penalty=WGANGradientPenalty(10.0, seed=s) if penalised else None)
+            for s in range(K)]
+
+
+def batched_seconds(penalised: bool, steps: int, penalty_terms=batched.penalty_terms) -> float:
+    engine_terms = batched.penalty_terms
+    batched.penalty_terms = penalty_terms
+    try:
+        start = time.perf_counter()
+        batched.train_batch(DATA, configs(penalised), steps, record_every=steps, progress=False)
+        return time.perf_counter() - start
+    finally:
+        batched.penalty_terms = engine_terms
+
+
+def sequential_seconds(steps: int) -> float:
+    start = time.perf_counter()
+    for config in configs(False):
+        train_toy(DATA, config, steps, record_every=steps, progress=False)
+    return time.perf_counter() - start
+
+
+def kernel_share(penalised: bool, steps: int) -> tuple[float, float]:
+    """(kernel seconds, all seconds) of one batched call, from the profiler's self times."""
+    with profile(activities=[ProfilerActivity.CPU]) as profiler:
+        batched_seconds(penalised, steps)
+    events = profiler.key_averages()
+    total = sum(e.self_cpu_time_total for e in events) / 1e6
+    kernels = sum(e.self_cpu_time_total for e in events if e.key in KERNELS) / 1e6
+    return kernels, total
+
+
+def median_pair(first, second, repeats: int) -> tuple[float, float]:
+    """Medians of ``repeats`` alternating calls of two timed functions."""
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(first())
+        b.append(second())
+    return statistics.median(a), statistics.median(b)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    keep_freed_memory()
+    torch.set_num_threads(args.threads)
+    load_before = load_average()
+    batched_seconds(True, 5)  # warm up
+    steps = args.steps
+    rows = []
+    sequential, together = median_pair(lambda: sequential_seconds(steps),
+                                       lambda: batched_seconds(False, steps), args.repeats)
+    kernels, profiled = kernel_share(False, steps)
+    rows.append(("(a) unpenalised: 16 sequential `train_toy`", sequential, together, 6.0,
+                 kernels, profiled))
+    before, together = median_pair(lambda: batched_seconds(True, steps, run_by_run),
+                                   lambda: batched_seconds(True, steps), args.repeats)
+    kernels, profiled = kernel_share(True, steps)
+    rows.append(("(b) WGAN-GP penalty: penalties run by run", before, together, 4.0,
+                 kernels, profiled))
+    for row in rows:
+        print(row, flush=True)
+    write_section(rows, args, load_before)
+
+
+def write_section(rows, args, load_before: float) -> None:
+    lines = [
+        SECTION,
+        "",
+        f"Measured {date.today()} with `python benchmarks/batched_floor.py` on {cpu_name()}, "
+        f"{os.cpu_count()} cores (1-minute load {load_before:.1f} before the run), torch "
+        f"{torch.__version__}, {args.threads} torch threads, freed memory kept. K = {K}, default "
+        f"networks (64×2), batch 256, {args.steps} steps, median of {args.repeats} alternating "
+        "repeats; the kernels' share from one further batched call under `torch.profiler`.",
+        "",
+        "| target | baseline (s) | `train_batch` (s) | speed-up | target | kernels' share of the "
+        "batched call | bound: baseline / kernel seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, baseline, together, target, kernels, profiled in rows:
+        share = kernels / profiled
+        kernel_seconds = together * share  # the profiler slows the call; its share carries over
+        lines.append(f"| {label} | {baseline:.2f} | {together:.2f} | {baseline / together:.2f}× | "
+                     f"≥ {target:g}× | {share:.0%} | {baseline / kernel_seconds:.1f}× |")
+    write_results_section(SECTION, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
