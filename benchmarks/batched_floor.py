@@ -22,14 +22,12 @@ machine. Writes the section below of RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-from datetime import date
 
 import torch
 from batched_penalties import run_by_run
-from machine import cpu_name, load_average, write_results_section
+from machine import load_average, measured_on, write_results_section
 from torch.profiler import ProfilerActivity, profile
 
 from gan_course import batched
@@ -123,9 +121,8 @@ def write_section(rows, args, load_before: float) -> None:
     lines = [
         SECTION,
         "",
-        f"Measured {date.today()} with `python benchmarks/batched_floor.py` on {cpu_name()}, "
-        f"{os.cpu_count()} cores (1-minute load {load_before:.1f} before the run), torch "
-        f"{torch.__version__}, {args.threads} torch threads, freed memory kept. K = {K}, default "
+        measured_on("python benchmarks/batched_floor.py", load_before)
+        + f", {args.threads} torch threads, freed memory kept. K = {K}, default "
         f"networks (64×2), batch 256, {args.steps} steps, median of {args.repeats} alternating "
         "repeats; the kernels' share from one further batched call under `torch.profiler`.",
         "",

@@ -16,14 +16,12 @@ versions alternate; medians are reported. Writes the section below of RESULTS.md
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-from datetime import date
 from functools import partial
 
 import torch
-from machine import cpu_name, load_average, write_results_section
+from machine import load_average, measured_on, write_results_section
 
 from gan_course import batched
 from gan_course.config import keep_freed_memory
@@ -92,9 +90,8 @@ def write_section(rows, args, load_before: float) -> None:
     lines = [
         SECTION,
         "",
-        f"Measured {date.today()} with `python benchmarks/batched_penalties.py` on {cpu_name()}, "
-        f"{os.cpu_count()} cores (1-minute load {load_before:.1f} before the run), torch "
-        f"{torch.__version__}, freed memory kept (`keep_freed_memory`). K = {K} runs with the "
+        measured_on("python benchmarks/batched_penalties.py", load_before)
+        + f", freed memory kept (`keep_freed_memory`). K = {K} runs with the "
         f"WGAN-GP penalty (λ = 10), 64×2 networks, batch 256, {args.steps} steps, median of "
         f"{args.repeats}. Seconds per whole `train_batch` call (critic and generator steps "
         "included); per step = seconds / steps.",

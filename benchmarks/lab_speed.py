@@ -19,13 +19,11 @@ measures (b) alone and only prints it.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-from datetime import date
 
 import torch
-from machine import cpu_name, load_average, write_results_section
+from machine import load_average, measured_on, write_results_section
 
 from gan_course.config import keep_freed_memory
 from gan_course.data import toy
@@ -87,9 +85,8 @@ def main() -> None:
     lines = [
         SECTION,
         "",
-        f"Measured {date.today()} with `python benchmarks/lab_speed.py` on {cpu_name()}, "
-        f"{os.cpu_count()} cores (1-minute load {load_before:.1f} before the run), torch "
-        f"{torch.__version__}, 1 thread, median of {args.repeats}.",
+        measured_on("python benchmarks/lab_speed.py", load_before)
+        + f", 1 thread, median of {args.repeats}.",
         "",
         f"(a) The lab's default settings, {args.steps:,} steps: `Lab().train()` with its live "
         f"figure {lab:.2f} s, `train_toy` alone {alone:.2f} s: **{lab / alone:.2f}×** "

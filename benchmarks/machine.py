@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from datetime import date
 from pathlib import Path
 
 
@@ -21,6 +22,14 @@ def cpu_name() -> str:
 def load_average() -> float:
     """The 1-minute load average: other processes slow every number measured."""
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def measured_on(command: str, load_before: float) -> str:
+    """The opening of a result: when, with which command, on what machine, under what load."""
+    import torch  # here, not at the top: the scripts that do not use torch import this module too
+
+    return (f"Measured {date.today()} with `{command}` on {cpu_name()}, {os.cpu_count()} cores "
+            f"(1-minute load {load_before:.1f} before the run), torch {torch.__version__}")
 
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
