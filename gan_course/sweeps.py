@@ -38,6 +38,8 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
@@ -45,9 +47,11 @@ import torch
 
 from gan_course import metrics, penalties
 from gan_course.batched import SHARED_FIELDS, train_batch
+from gan_course.config import keep_freed_memory
 from gan_course.data import toy
 from gan_course.history import record_steps_for
 from gan_course.toy_training import GANConfig
+from gan_course.validation import check_int
 
 Tensor = torch.Tensor
 # A method maps a run's seed to the GANConfig fields that define the method
@@ -237,6 +241,31 @@ def _train_group(data, points, methods, steps, shared, progress, **recording) ->
                 + _train_group(data, points[half:], methods, steps, shared, progress, **recording))
 
 
+def _train_groups(data, groups: list[list[SweepPoint]], methods, steps, shared, progress,
+                  workers: int, **recording) -> list[list]:
+    """``_train_group`` for every group: one after the other, or with ``workers`` > 1 each
+    group in a process of its own, with one torch thread, as ``gan_course.setup`` gives
+    the lessons. A run depends only on its own configuration, so the results are the
+    same bits either way; on a 2-core CPU two groups of similar cost take half the time."""
+    workers = check_int(workers, "workers", minimum=1)
+    if workers == 1 or len(groups) == 1:
+        return [_train_group(data, points, methods, steps, shared, progress, **recording)
+                for points in groups]
+    # spawn, not fork: a forked child inherits torch's thread pools in an unknown state
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_one_thread) as pool:
+        futures = [pool.submit(_train_group, data, points, methods, steps, shared, False,
+                               **recording) for points in groups]
+        return [future.result() for future in futures]
+
+
+def _one_thread() -> None:
+    """A worker process trains like a lesson: one torch thread, freed memory kept."""
+    torch.set_num_threads(1)
+    keep_freed_memory()
+
+
 def _check_sweep(data, points, shared) -> list[SweepPoint]:
     if not hasattr(data, "modes") or not hasattr(data, "mode_std"):
         raise ValueError("a sweep measures mode coverage, so the data must be a mixture with "
@@ -342,26 +371,30 @@ class RecordedRun:
 
 def run_recorded_sweep(data, methods: Mapping[str, Method], points: Sequence[SweepPoint],
                        steps: int, record_every: int, n_eval: int = 500, eval_seed: int = 12345,
-                       grid_size: int = 8, progress: bool = True, **shared) -> list[RecordedRun]:
+                       grid_size: int = 8, progress: bool = True, workers: int = 1,
+                       **shared) -> list[RecordedRun]:
     """Train every point of the sweep for ``steps`` steps, recording its samples every
     ``record_every`` steps; one RecordedRun per point, in order.
 
     Each record holds ``n_eval`` samples G_θ(z) of one fixed noise batch (the History's
     display samples), compared with one data sample of ``n_eval`` points drawn with
     ``eval_seed`` (the same for every run and record). ``grid_size`` is the History's
-    discriminator grid (coarse by default; 60 to watch the runs in a Player). The other
-    arguments are ``run_sweep``'s. The runs are evaluated lazily, by ``RecordedRun.succeeded``.
+    discriminator grid (coarse by default; 60 to watch the runs in a Player). ``workers``:
+    processes that train the groups (one ``train_batch`` call each) at the same time; the
+    results do not depend on it. The other arguments are ``run_sweep``'s. The runs are
+    evaluated lazily, by ``RecordedRun.succeeded``.
     """
     points = _check_sweep(data, points, shared)
     configs = [point.config(methods, **shared) for point in points]  # validates every run first
     real = data.sample(n_eval, rng=torch.Generator().manual_seed(eval_seed))
     record_steps = [int(step) for step in record_steps_for(steps, record_every)]
     runs: list[RecordedRun | None] = [None] * len(points)
-    for group in group_for_batches(configs):
-        group_points = [points[i] for i in group]
-        histories = _train_group(data, group_points, methods, steps, shared, progress,
-                                 record_every=record_every, n_show=n_eval, grid_size=grid_size)
-        for index, point, history in zip(group, group_points, histories):
+    groups = group_for_batches(configs)
+    trained = _train_groups(data, [[points[i] for i in group] for group in groups], methods, steps,
+                            shared, progress, workers, record_every=record_every, n_show=n_eval,
+                            grid_size=grid_size)
+    for group, histories in zip(groups, trained):
+        for index, point, history in zip(group, [points[i] for i in group], histories):
             runs[index] = (RecordedRun(point, record_steps, None, real, data, diverged=True)
                            if history is None else
                            RecordedRun(point, [int(s) for s in history.steps], history.fake, real, data,

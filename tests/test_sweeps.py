@@ -384,3 +384,18 @@ def test_lesson_study_is_paired_and_recorded_for_its_budgets():
     floor = metrics.exact_wasserstein(ring.sample(n, rng=torch.Generator().manual_seed(0)),
                                       ring.sample(n, rng=torch.Generator().manual_seed(1)))
     assert floor < 0.6 * study.criterion.max_wasserstein
+
+
+def test_groups_trained_in_worker_processes_give_the_same_bits():
+    # two groups (n_disc 1 and 2), each in its own process: the same runs, bit for bit
+    points = [sweeps.SweepPoint("GAN-GP", 1e-3, 0.5, 1, 0, weight=1.0),
+              sweeps.SweepPoint("NS-GAN", 1e-3, 0.5, 2, 1)]
+    settings = dict(steps=6, record_every=3, n_eval=32, width=8, depth=1, batch_size=16,
+                    progress=False)
+    alone = sweeps.run_recorded_sweep(RING, sweeps.MANY_PATHS_METHODS, points, **settings)
+    workers = sweeps.run_recorded_sweep(RING, sweeps.MANY_PATHS_METHODS, points, workers=2,
+                                        **settings)
+    for one, other in zip(alone, workers):
+        assert one.point == other.point
+        assert torch.equal(one.samples, other.samples)
+        assert torch.equal(one.history.disc, other.history.disc)
