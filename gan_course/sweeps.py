@@ -251,6 +251,7 @@ def _train_groups(data, groups: list[list[SweepPoint]], methods, steps, shared, 
     if workers == 1 or len(groups) == 1:
         return [_train_group(data, points, methods, steps, shared, progress, **recording)
                 for points in groups]
+    _check_importable(methods, workers)
     # spawn, not fork: a forked child inherits torch's thread pools in an unknown state
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
@@ -258,6 +259,17 @@ def _train_groups(data, groups: list[list[SweepPoint]], methods, steps, shared, 
         futures = [pool.submit(_train_group, data, points, methods, steps, shared, False,
                                **recording) for points in groups]
         return [future.result() for future in futures]
+
+
+def _check_importable(methods: Mapping[str, Method], workers: int) -> None:
+    """A worker process receives each method by its module and name, so it must be able to
+    import it: a lambda, or a function defined in a notebook, cannot be."""
+    for name, method in methods.items():
+        where = getattr(method, "__module__", None)
+        if where in (None, "__main__") or "<" in getattr(method, "__qualname__", "<"):
+            raise ValueError(f"workers={workers} trains in other processes, which can only use "
+                             f"methods defined in a module; {name!r} is a lambda or is defined in "
+                             "the notebook: pass workers=1, or define it in a .py file and import it.")
 
 
 def _one_thread() -> None:

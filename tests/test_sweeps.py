@@ -399,3 +399,11 @@ def test_groups_trained_in_worker_processes_give_the_same_bits():
         assert one.point == other.point
         assert torch.equal(one.samples, other.samples)
         assert torch.equal(one.history.disc, other.history.disc)
+
+
+def test_worker_processes_need_methods_they_can_import():
+    points = [sweeps.SweepPoint("mine", 1e-3, 0.5, 1, 0), sweeps.SweepPoint("mine", 1e-3, 0.5, 2, 0)]
+    methods = {"mine": lambda seed: dict(loss="non_saturating")}
+    with pytest.raises(ValueError, match="workers=1, or define it in a .py file"):
+        sweeps.run_recorded_sweep(RING, methods, points, steps=2, record_every=1, n_eval=8,
+                                  width=8, depth=1, batch_size=8, progress=False, workers=2)
