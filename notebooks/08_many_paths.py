@@ -192,7 +192,8 @@ for name, make in METHODS.items():
 #
 # The 18 runs with one D update per step train as one batched call, the 3 WGAN-GP runs as another;
 # `workers=2` trains the two calls in two processes at once, one per core. Each run depends only on
-# its own seed and settings, so this changes the time, not a single number.
+# its own seed and settings, so this changes the time, not a single number (`tests/test_sweeps.py`
+# checks that two processes give the same bits as one).
 
 # %%
 # NBVAL_CHECK_OUTPUT
