@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/batched_penalties.py [--steps 100] [--repeats 3] [--threads 1 2]
 
 ``gan_course.batched.penalty_terms`` stacks the K runs' penalty points, takes every
-∇ₓD_φk in one forward and one backward pass through the stacked critics, and lets each
-run's penalty turn its own gradients into its term. Before it, the engine called each
+∇ₓD_φk in one forward and one backward pass through the stacked critics, and turns the
+gradients of all the runs whose penalties share ``unweighted`` into their terms in one vmap
+call, each times its own λ. Before it, the engine called each
 run's penalty on its own critic, K forward and K double-backward passes
 (``run_by_run`` below is that code). Both are timed inside whole ``train_batch`` runs
 of K = 16 GAN-GP configurations (non-saturating loss, WGAN-GP penalty λ = 10, one

@@ -222,11 +222,12 @@ def penalty_terms(discriminator: BatchedMLP, penalties: list, real: Tensor,
     Each run's penalty draws its own points x̂_k from its own rng, as it would
     alone. Stacked, they go through the K critics in one forward pass, and one
     backward pass gives every ∇ₓD_φk(x̂_k) (run k's output depends only on
-    x̂_k); each run's penalty then turns its own gradients into its term. Runs
-    without a penalty get 0; a penalty without ``points`` (weight clipping, or
-    one of your own) is called run by run.
+    x̂_k). The runs whose penalties share ``unweighted`` (say, WGAN-GP with
+    different λ) then turn their gradients into terms in one vmap call, each run
+    times its own λ. Runs without a penalty get 0; a penalty without ``points``
+    (weight clipping, or one of your own) is called run by run.
     """
-    terms = [real.new_zeros(()) for _ in penalties]
+    terms = real.new_zeros(len(penalties))
     batched = [k for k, penalty in enumerate(penalties) if hasattr(penalty, "points")]
     if batched:
         # runs without a gradient penalty still pass through the stacked critic: their
@@ -235,12 +236,17 @@ def penalty_terms(discriminator: BatchedMLP, penalties: list, real: Tensor,
         for k in batched:
             points[k] = penalties[k].points(real[k], fake[k])
         gradients = input_gradients(discriminator, points)
+        groups: dict = {}
         for k in batched:
-            terms[k] = penalties[k].from_gradients(gradients[k])
+            groups.setdefault(penalties[k].unweighted_kind, []).append(k)
+        for runs in groups.values():
+            unweighted = torch.func.vmap(penalties[runs[0]].unweighted)(gradients[runs])
+            weights = unweighted.new_tensor([penalties[k].weight for k in runs])
+            terms[runs] = weights * unweighted
     for k, penalty in enumerate(penalties):
         if penalty is not None and k not in batched:
             terms[k] = penalty(partial(discriminator.run, k), real[k], fake[k])
-    return torch.stack(terms)
+    return terms
 
 
 def generator_update(generator: BatchedMLP, discriminator: BatchedMLP, optimizer,

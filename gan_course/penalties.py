@@ -179,12 +179,14 @@ class _GradientPenalty:
     """A penalty on ∇ₓD at points it draws from its own seeded ``rng``.
 
     Each one says where it looks, ``points(real, fake)``, and what it makes of
-    the gradients there, ``from_gradients(gradients)``; calling it does both:
+    the gradients there, ``from_gradients(gradients)``, which is λ times
+    ``unweighted(gradients)``; calling it does both:
 
-        penalty(D, real, fake) = from_gradients(∇ₓD(x̂)),   x̂ = points(real, fake).
+        penalty(D, real, fake) = λ · unweighted(∇ₓD(x̂)),   x̂ = points(real, fake).
 
     The split lets ``gan_course.batched`` take the gradients of K runs' critics
-    in one pass and still give each run its own points and its own λ.
+    in one pass, and evaluate ``unweighted`` once for all the runs whose penalties
+    share it (``unweighted_kind``), while each run keeps its own points and its own λ.
     """
 
     def __init__(self, seed: int):
@@ -193,6 +195,9 @@ class _GradientPenalty:
 
     def __call__(self, discriminator: Discriminator, real: Tensor, fake: Tensor) -> Tensor:
         return self.from_gradients(input_gradients(discriminator, self.points(real, fake)))
+
+    def from_gradients(self, gradients: Tensor) -> Tensor:
+        return self.weight * self.unweighted(gradients)
 
 
 class WeightClipping:
@@ -239,8 +244,12 @@ class WGANGradientPenalty(_GradientPenalty):
     def points(self, real: Tensor, fake: Tensor) -> Tensor:
         return interpolates(real, fake, self.rng)
 
-    def from_gradients(self, gradients: Tensor) -> Tensor:
-        return self.weight * unit_norm_penalty(gradients, self.one_sided)
+    def unweighted(self, gradients: Tensor) -> Tensor:
+        return unit_norm_penalty(gradients, self.one_sided)
+
+    @property
+    def unweighted_kind(self) -> tuple:
+        return ("unit norm", self.one_sided)
 
     def __repr__(self) -> str:
         return (f"WGANGradientPenalty(weight={_number(self.weight)}, one_sided={self.one_sided}, "
@@ -274,8 +283,12 @@ class DRAGANPenalty(_GradientPenalty):
     def points(self, real: Tensor, fake: Tensor) -> Tensor:
         return perturbed_real(real, self.noise_scale, self.rng)
 
-    def from_gradients(self, gradients: Tensor) -> Tensor:
-        return self.weight * unit_norm_penalty(gradients, self.one_sided)
+    def unweighted(self, gradients: Tensor) -> Tensor:
+        return unit_norm_penalty(gradients, self.one_sided)
+
+    @property
+    def unweighted_kind(self) -> tuple:
+        return ("unit norm", self.one_sided)
 
     def __repr__(self) -> str:
         return (f"DRAGANPenalty(weight={_number(self.weight)}, noise_scale="
@@ -314,8 +327,12 @@ class ZeroCentredGradientPenalty(_GradientPenalty):
             return interpolates(real, fake, self.rng)
         return real if self.at == "real" else fake
 
-    def from_gradients(self, gradients: Tensor) -> Tensor:
-        return self.weight * squared_norm_penalty(gradients)
+    def unweighted(self, gradients: Tensor) -> Tensor:
+        return squared_norm_penalty(gradients)
+
+    @property
+    def unweighted_kind(self) -> tuple:
+        return ("squared norm",)
 
     def __repr__(self) -> str:
         return f"ZeroCentredGradientPenalty(weight={_number(self.weight)}, at={self.at!r}, seed={self.seed})"

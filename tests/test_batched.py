@@ -13,6 +13,7 @@ from gan_course.penalties import (
     WeightClipping,
     WGANGradientPenalty,
     ZeroCentredGradientPenalty,
+    input_gradients,
 )
 from gan_course.toy_training import CHUNK_STEPS, GANConfig, train_toy
 
@@ -259,6 +260,26 @@ def test_penalty_terms_of_k_runs_in_one_pass_equal_each_runs_own_penalty():
              for run, penalty in enumerate(every_kind_of_penalty())]
     assert torch.allclose(together, torch.tensor(alone), rtol=1e-5, atol=1e-6)
     assert together[6] == 0.0 and together[7] == 0.0  # no penalty; clipping adds no term
+
+
+def test_penalty_terms_evaluate_each_kind_in_one_call_to_the_bit():
+    """The runs that share ``unweighted`` are evaluated in one vmap call: the same bits as
+    each run's own ``from_gradients`` on its slice of the stacked gradients."""
+    k = len(every_kind_of_penalty())
+    stacked = BatchedMLP.from_mlps([mlp(2, 1, 16, 2, seed=s) for s in range(k)])
+    rng = torch.Generator().manual_seed(1)
+    real, fake = torch.randn(k, 32, 2, generator=rng), torch.randn(k, 32, 2, generator=rng)
+    together = penalty_terms(stacked, every_kind_of_penalty(), real, fake)
+    penalties = every_kind_of_penalty()
+    points = real.clone()
+    for run, penalty in enumerate(penalties):
+        if hasattr(penalty, "points"):
+            points[run] = penalty.points(real[run], fake[run])
+    gradients = input_gradients(stacked, points)
+    gradient_runs = [run for run, penalty in enumerate(penalties) if hasattr(penalty, "points")]
+    assert len(gradient_runs) == 6
+    for run in gradient_runs:
+        assert torch.equal(together[run], penalties[run].from_gradients(gradients[run]))
 
 
 def test_penalty_terms_give_each_run_its_own_weight_gradients():

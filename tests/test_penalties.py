@@ -114,6 +114,22 @@ def test_gradient_norms_match_finite_differences_on_an_mlp():
     assert float(gradient_penalty(critic, points)) == pytest.approx(float(expected), abs=1e-6)
 
 
+def test_from_gradients_is_lambda_times_unweighted_and_equal_kinds_are_one_function():
+    """gan_course.batched evaluates ``unweighted`` once for all runs of one kind and multiplies
+    by each run's λ: that is only right if the kind pins the function down."""
+    gradients = torch.randn(32, 2, generator=rng(1))
+    penalties = [WGANGradientPenalty(10.0), WGANGradientPenalty(3.0, one_sided=True),
+                 DRAGANPenalty(5.0), DRAGANPenalty(1.0, one_sided=True),
+                 ZeroCentredGradientPenalty(2.0, at="real"),
+                 ZeroCentredGradientPenalty(4.0, at="interpolates")]
+    for penalty in penalties:
+        assert torch.equal(penalty.from_gradients(gradients),
+                           penalty.weight * penalty.unweighted(gradients))
+        for other in penalties:
+            same = torch.equal(penalty.unweighted(gradients), other.unweighted(gradients))
+            assert same == (penalty.unweighted_kind == other.unweighted_kind)
+
+
 # --------------------------------------------------------------------------- images
 
 
