@@ -151,12 +151,12 @@ def write_section(rows, args, load_before: float) -> None:
         f"Targets: {'; '.join(verdicts)}. The kernels here are the matrix products and the "
         "activations, forward and backward (for the penalty, twice: its gradient's own "
         "backward pass). Everything else in the batched call is the optimisers' elementwise "
-        "updates, the losses, the data and noise draws, Python and dispatch. At K = 16 a stacked "
-        "activation of 16 × 512 × 64 floats (real and fake together) is 2 MiB, more than a core's "
-        "L2 cache, so the kernels are bound by memory traffic rather than arithmetic: writing the "
-        "ReLU into its own input (`BatchedMLP` does) saves one such tensor per layer. Going "
-        "further would take fused kernels from a compiler, and `torch.compile` does not support "
-        "the double backward that a gradient penalty needs.",
+        "updates, the losses, the data and noise draws, Python and dispatch. Writing the ReLU "
+        "into its own input (`BatchedMLP` does) saves one stacked activation (16 × 512 × 64 "
+        "floats, 2 MiB) per layer. Two ways to make the kernels themselves cheaper, chunks of "
+        "runs whose activations fit in a core's L2 cache and `torch.compile`, are measured in "
+        "the next section (`batched_step_variants.py`); `torch.compile` does not support the "
+        "double backward that a gradient penalty needs.",
     ]
     write_results_section(SECTION, "\n".join(lines))
 
