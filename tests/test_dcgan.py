@@ -161,3 +161,14 @@ def test_one_wgan_gp_run_on_mnist5k_through_the_training_loop():
           progress=False)
     assert len(losses) == 2
     assert all(torch.isfinite(torch.tensor(pair)).all() for pair in losses)
+
+
+def test_image_batches_resumed_from_a_state_dict_mid_epoch_give_the_same_batches():
+    images = torch.arange(10.0).reshape(10, 1, 1, 1)
+    first = ImageBatches(images, batch_size=3, noise_dim=2, seed=0)
+    first.real(), first.noise()  # one batch into a 3-batch epoch
+    resumed = ImageBatches(images, batch_size=3, noise_dim=2, seed=5)
+    resumed.load_state_dict(first.state_dict())
+    for _ in range(4):  # across the epoch's end: the next epoch's order comes from the rng
+        assert torch.equal(first.real(), resumed.real())
+        assert torch.equal(first.noise(), resumed.noise())

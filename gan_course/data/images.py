@@ -394,6 +394,18 @@ class ImageBatches:
     def noise(self) -> Tensor:
         return torch.randn(self.batch_size, self.noise_dim, generator=self.rng)
 
+    def state_dict(self) -> dict:
+        """Where the stream stands: the rng's state and the images left in this epoch, in their
+        shuffled order. ``load_state_dict`` of it gives the same batches from here on."""
+        left = self._epoch_batches
+        return {"rng": self.rng.get_state(),
+                "epoch_left": torch.cat(left) if left else torch.zeros(0, dtype=torch.long)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rng.set_state(state["rng"])
+        left = state["epoch_left"]
+        self._epoch_batches = list(left.split(self.batch_size)) if len(left) else []
+
 
 __all__ = [
     "ImageSet", "ImageBatches", "load_images", "rescale_pixels", "fixed_split", "digits8_to_bytes",

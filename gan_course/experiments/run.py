@@ -348,10 +348,8 @@ class Run:
 def random_streams(run: Run) -> dict:
     """This process's random state: its batches' rng, the images left in the current epoch (in
     their shuffled order), and its penalty's rng or its dequantisation noise's rng."""
-    # ImageBatches keeps the rest of the epoch as a list of index batches; no method hands it out
-    left = run.batches._epoch_batches
-    streams = {"batches_rng": run.batches.rng.get_state(),
-               "epoch_left": torch.cat(left) if left else torch.zeros(0, dtype=torch.long)}
+    batches = run.batches.state_dict()
+    streams = {"batches_rng": batches["rng"], "epoch_left": batches["epoch_left"]}
     if run.penalty is not None:
         streams["penalty_rng"] = run.penalty.rng.get_state()
     if run.dequantisation_rng is not None:
@@ -360,9 +358,7 @@ def random_streams(run: Run) -> dict:
 
 
 def restore_random_streams(run: Run, streams: dict) -> None:
-    run.batches.rng.set_state(streams["batches_rng"])
-    left = streams["epoch_left"]
-    run.batches._epoch_batches = list(left.split(run.batches.batch_size)) if len(left) else []
+    run.batches.load_state_dict({"rng": streams["batches_rng"], "epoch_left": streams["epoch_left"]})
     if run.penalty is not None:
         run.penalty.rng.set_state(streams["penalty_rng"])
     if run.dequantisation_rng is not None:
