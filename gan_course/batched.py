@@ -425,6 +425,9 @@ class StackedAdam:
         self.beta1 = _per_run([b[0] for b in betas])
         self.beta2 = _per_run([b[1] for b in betas])
         self.eps = eps
+        # the factors that multiply float32 moments, as float32 once
+        self.one_minus_beta1 = (1 - self.beta1).float()
+        self.beta2_float, self.one_minus_beta2 = self.beta2.float(), (1 - self.beta2).float()
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
         self.t = 0
@@ -435,11 +438,10 @@ class StackedAdam:
         # the bias corrections in float64, as torch.optim.Adam computes them in Python floats
         step_size = (self.lr / (1 - self.beta1**self.t)).float()
         correction2_sqrt = (1 - self.beta2**self.t).sqrt().float()
-        one_minus_beta1, beta2 = (1 - self.beta1).float(), self.beta2.float()
-        one_minus_beta2 = (1 - self.beta2).float()
         for param, grad, m, v in zip(self.params, grads, self.m, self.v):
-            m.lerp_(grad, one_minus_beta1)  # m + (1 − β₁)(g − m) = β₁ m + (1 − β₁) g
-            v.mul_(beta2).addcmul_(grad * one_minus_beta2, grad)  # β₂ v + (1 − β₂) g²
+            m.lerp_(grad, self.one_minus_beta1)  # m + (1 − β₁)(g − m) = β₁ m + (1 − β₁) g
+            # β₂ v + (1 − β₂) g²
+            v.mul_(self.beta2_float).addcmul_(grad * self.one_minus_beta2, grad)
             denominator = v.sqrt() / correction2_sqrt + self.eps  # √(v / (1 − β₂ᵗ)) + ε
             param.sub_(step_size * m / denominator)  # η / (1 − β₁ᵗ) · m / denominator
 
