@@ -23,17 +23,15 @@ section below of RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import torch
 from batched_penalties import run_by_run
-from machine import load_average, measured_on, write_results_section
+from machine import measured_on, start_timing, write_results_section
 from torch.profiler import ProfilerActivity, profile
 
 from gan_course import batched
-from gan_course.config import keep_freed_memory
 from gan_course.data import toy
 from gan_course.penalties import WGANGradientPenalty
 from gan_course.toy_training import GANConfig, train_toy
@@ -106,14 +104,7 @@ def median_pair(first, second, repeats: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    keep_freed_memory()
-    torch.set_num_threads(args.threads)
-    load_before = load_average()
+    args, load_before = start_timing(__doc__, steps=200, repeats=3, threads=2)
     batched_seconds(True, 5)  # warm up
     steps = args.steps
     rows = []

@@ -19,15 +19,13 @@ apart. Writes the section below of RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import torch
-from machine import load_average, measured_on, write_results_section
+from machine import measured_on, start_timing, write_results_section
 
 from gan_course import batched
-from gan_course.config import keep_freed_memory
 from gan_course.data import toy
 from gan_course.gan_losses import get_gan_loss
 from gan_course.toy_training import GANConfig, toy_networks
@@ -94,14 +92,7 @@ VARIANTS = {"engine": "the engine as it is (one stacked pass)",
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    keep_freed_memory()
-    torch.set_num_threads(args.threads)
-    load_before = load_average()
+    args, load_before = start_timing(__doc__, steps=200, repeats=5, threads=2)
     steps, first_call = {}, {}
     for variant in VARIANTS:
         steps[variant] = engine_step(variant)

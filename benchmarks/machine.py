@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from datetime import date
@@ -30,6 +31,23 @@ def measured_on(command: str, load_before: float) -> str:
 
     return (f"Measured {date.today()} with `{command}` on {cpu_name()}, {os.cpu_count()} cores "
             f"(1-minute load {load_before:.1f} before the run), torch {torch.__version__}")
+
+
+def start_timing(doc: str, steps: int, repeats: int, threads: int) -> tuple[argparse.Namespace, float]:
+    """Read --steps, --repeats and --threads (these defaults), keep freed memory and set the torch
+    threads as the lessons do; (the arguments, the load average before the run)."""
+    import torch
+
+    from gan_course.config import keep_freed_memory
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=steps)
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--threads", type=int, default=threads)
+    args = parser.parse_args()
+    keep_freed_memory()
+    torch.set_num_threads(args.threads)
+    return args, load_average()
 
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
