@@ -227,7 +227,24 @@ class WeightClipping:
         return f"weight clipping c={_number(self.c)}"
 
 
-class WGANGradientPenalty(_GradientPenalty):
+class _UnitNormPenalty(_GradientPenalty):
+    """The penalties centred at norm 1 (WGAN-GP, DRAGAN): unweighted(g) = E[(‖g‖ − 1)²], or
+    E[max(0, ‖g‖ − 1)²] when ``one_sided``; the subclasses say where they look."""
+
+    def __init__(self, weight: float, one_sided: bool, seed: int):
+        super().__init__(seed)
+        self.weight = check_number(weight, "the penalty weight λ", strict=False)
+        self.one_sided = bool(one_sided)
+
+    def unweighted(self, gradients: Tensor) -> Tensor:
+        return unit_norm_penalty(gradients, self.one_sided)
+
+    @property
+    def unweighted_kind(self) -> tuple:
+        return ("unit norm", self.one_sided)
+
+
+class WGANGradientPenalty(_UnitNormPenalty):
     """The WGAN-GP penalty (Gulrajani et al. 2017), added to the critic's loss:
 
         λ E_x̂[(‖∇D(x̂)‖ − 1)²],   x̂ = εx + (1 − ε)x̃,   ε ~ U[0, 1],
@@ -237,19 +254,10 @@ class WGANGradientPenalty(_GradientPenalty):
     """
 
     def __init__(self, weight: float = 10.0, one_sided: bool = False, seed: int = 0):
-        super().__init__(seed)
-        self.weight = check_number(weight, "the penalty weight λ", strict=False)
-        self.one_sided = bool(one_sided)
+        super().__init__(weight, one_sided, seed)
 
     def points(self, real: Tensor, fake: Tensor) -> Tensor:
         return interpolates(real, fake, self.rng)
-
-    def unweighted(self, gradients: Tensor) -> Tensor:
-        return unit_norm_penalty(gradients, self.one_sided)
-
-    @property
-    def unweighted_kind(self) -> tuple:
-        return ("unit norm", self.one_sided)
 
     def __repr__(self) -> str:
         return (f"WGANGradientPenalty(weight={_number(self.weight)}, one_sided={self.one_sided}, "
@@ -259,7 +267,7 @@ class WGANGradientPenalty(_GradientPenalty):
         return f"WGAN-GP{' one-sided' if self.one_sided else ''} λ={_number(self.weight)}"
 
 
-class DRAGANPenalty(_GradientPenalty):
+class DRAGANPenalty(_UnitNormPenalty):
     """The DRAGAN penalty (Kodali et al. 2017), as in Fedus et al. (2018):
 
         λ E_x̂[(‖∇D(x̂)‖ − 1)²],   x̂ = x + α δ,   δ = noise_scale · σ ⊙ u,
@@ -275,20 +283,11 @@ class DRAGANPenalty(_GradientPenalty):
 
     def __init__(self, weight: float = 10.0, noise_scale: float = 0.5, one_sided: bool = False,
                  seed: int = 0):
-        super().__init__(seed)
-        self.weight = check_number(weight, "the penalty weight λ", strict=False)
-        self.one_sided = bool(one_sided)
+        super().__init__(weight, one_sided, seed)
         self.noise_scale = check_number(noise_scale, "noise_scale")
 
     def points(self, real: Tensor, fake: Tensor) -> Tensor:
         return perturbed_real(real, self.noise_scale, self.rng)
-
-    def unweighted(self, gradients: Tensor) -> Tensor:
-        return unit_norm_penalty(gradients, self.one_sided)
-
-    @property
-    def unweighted_kind(self) -> tuple:
-        return ("unit norm", self.one_sided)
 
     def __repr__(self) -> str:
         return (f"DRAGANPenalty(weight={_number(self.weight)}, noise_scale="

@@ -83,7 +83,39 @@ _UNREADABLE_CACHE = (RuntimeError, EOFError, KeyError, TypeError, ValueError, OS
 _memo: dict[Path, nn.Module] = {}  # cache file → classifier, so a notebook's later calls are instant
 
 
-class DigitClassifier(nn.Module):
+class ImageClassifier(nn.Module):
+    """What FID, KID, precision/recall and the classifier score take from a classifier: the
+    features φ(x) = body(x) and the logits head(φ(x)). A subclass builds ``body`` and ``head`` and
+    says which images it takes (``image_shape``) and, for other shapes, what to do instead."""
+
+    name: str                # "the digit classifier": how its error messages call it
+    image_shape: tuple       # (C, H, W) of one image
+    wrong_shape_fix: str     # the end of the one-sentence error for other shapes
+
+    def check_images(self, images: Tensor) -> Tensor:
+        """``images`` if they are (N, *image_shape) floats, else a one-sentence error naming the fix."""
+        if not torch.is_tensor(images) or not images.is_floating_point():
+            raise TypeError(f"{self.name} takes a float tensor of images, got "
+                            f"{getattr(images, 'dtype', type(images).__name__)}; load them with "
+                            "load_images(..., pixels='gan') or call .float() on a generator's output.")
+        if images.dim() != 4 or tuple(images.shape[1:]) != self.image_shape:
+            shape = ", ".join(map(str, self.image_shape))
+            raise ValueError(f"{self.name} takes images of shape (N, {shape}), got "
+                             f"{tuple(images.shape)}; {self.wrong_shape_fix}")
+        if images.shape[0] == 0:
+            raise ValueError("there are no images to classify: pass at least one.")
+        return images
+
+    def features(self, images: Tensor) -> Tensor:
+        """φ(x): (N, num_features)."""
+        return self.body(self.check_images(images))
+
+    def forward(self, images: Tensor) -> Tensor:
+        """The logits: (N, 10); softmax gives p(y|x)."""
+        return self.head(self.features(images))
+
+
+class DigitClassifier(ImageClassifier):
     """A small CNN for 1-channel digits of ``size`` 28 (MNIST) or 8 (scikit-learn), pixels in [-1, 1].
 
     Two 3×3 convolutions (16 and 32 channels), each followed by ReLU and 2×2 max pooling, then a
@@ -98,6 +130,10 @@ class DigitClassifier(nn.Module):
             raise ValueError(f"DigitClassifier takes 28×28 or 8×8 digits, got size={size!r}; "
                              "pass size=28 (MNIST) or size=8 (scikit-learn's digits).")
         self.size = size
+        self.name = f"the digit classifier for {size}×{size} digits"
+        self.image_shape = (1, size, size)
+        self.wrong_shape_fix = ("reshape them, or use the classifier of the set they come from "
+                                "(digit_classifier('mnist5k') for 28×28, 'digits8' for 8×8).")
         self.num_features = NUM_FEATURES  # torchmetrics' FID and KID read it
         pooled = size // 4  # two 2×2 poolings: 28 → 7, 8 → 2
         self.body = nn.Sequential(
@@ -106,30 +142,6 @@ class DigitClassifier(nn.Module):
             nn.Flatten(), nn.Linear(32 * pooled * pooled, NUM_FEATURES), nn.ReLU(),
         )
         self.head = nn.Linear(NUM_FEATURES, NUM_CLASSES)
-
-    def check_images(self, images: Tensor) -> Tensor:
-        """``images`` if they are (N, 1, size, size) floats, else a one-sentence error naming the fix."""
-        if not torch.is_tensor(images) or not images.is_floating_point():
-            raise TypeError(f"the digit classifier takes a float tensor of images, got "
-                            f"{getattr(images, 'dtype', type(images).__name__)}; load them with "
-                            "load_images(..., pixels='gan') or call .float() on a generator's output.")
-        expected = (1, self.size, self.size)
-        if images.dim() != 4 or tuple(images.shape[1:]) != expected:
-            raise ValueError(f"the digit classifier for {self.size}×{self.size} digits takes images of shape "
-                             f"(N, 1, {self.size}, {self.size}), got {tuple(images.shape)}; reshape them, or "
-                             "use the classifier of the set they come from (digit_classifier('mnist5k') "
-                             "for 28×28, 'digits8' for 8×8).")
-        if images.shape[0] == 0:
-            raise ValueError("there are no images to classify: pass at least one.")
-        return images
-
-    def features(self, images: Tensor) -> Tensor:
-        """φ(x): (N, num_features), the penultimate activations."""
-        return self.body(self.check_images(images))
-
-    def forward(self, images: Tensor) -> Tensor:
-        """The logits: (N, 10); softmax gives p(y|x)."""
-        return self.head(self.features(images))
 
 
 # --------------------------------------------------------------------------- training
@@ -319,7 +331,7 @@ def _convolution(channels_in: int, channels_out: int) -> nn.Sequential:
                          nn.BatchNorm2d(channels_out), nn.ReLU())
 
 
-class CIFAR10Classifier(nn.Module):
+class CIFAR10Classifier(ImageClassifier):
     """A VGG-style CNN for 3×32×32 CIFAR-10 images, pixels in [-1, 1].
 
     Three stages of two 3×3 convolutions, each followed by batch norm and ReLU, then 2×2 max
@@ -331,6 +343,9 @@ class CIFAR10Classifier(nn.Module):
     """
 
     size = 32
+    name = "the CIFAR-10 classifier"
+    image_shape = CIFAR10_SHAPE
+    wrong_shape_fix = "pass colour images of CIFAR-10's size."
 
     def __init__(self, width: int = CIFAR10_RECIPE.width):
         super().__init__()
@@ -342,27 +357,6 @@ class CIFAR10Classifier(nn.Module):
             channels = out
         self.body = nn.Sequential(*stages, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.head = nn.Linear(self.num_features, NUM_CLASSES)
-
-    def check_images(self, images: Tensor) -> Tensor:
-        """``images`` if they are (N, 3, 32, 32) floats, else a one-sentence error naming the fix."""
-        if not torch.is_tensor(images) or not images.is_floating_point():
-            raise TypeError(f"the CIFAR-10 classifier takes a float tensor of images, got "
-                            f"{getattr(images, 'dtype', type(images).__name__)}; load them with "
-                            "load_images(..., pixels='gan') or call .float() on a generator's output.")
-        if images.dim() != 4 or tuple(images.shape[1:]) != CIFAR10_SHAPE:
-            raise ValueError(f"the CIFAR-10 classifier takes images of shape (N, 3, 32, 32), got "
-                             f"{tuple(images.shape)}; pass colour images of CIFAR-10's size.")
-        if images.shape[0] == 0:
-            raise ValueError("there are no images to classify: pass at least one.")
-        return images
-
-    def features(self, images: Tensor) -> Tensor:
-        """φ(x): (N, num_features), the globally average-pooled activations of the last stage."""
-        return self.body(self.check_images(images))
-
-    def forward(self, images: Tensor) -> Tensor:
-        """The logits: (N, 10); softmax gives p(y|x)."""
-        return self.head(self.features(images))
 
 
 def random_crops_and_flips(images: Tensor, padding: int, generator: torch.Generator) -> Tensor:
@@ -532,7 +526,8 @@ def _in_batches(function, classifier: nn.Module, images: Tensor, batch_size: int
 
 
 __all__ = [
-    "DigitClassifier", "train_digit_classifier", "digit_classifier", "cache_folder", "cache_file",
+    "ImageClassifier", "DigitClassifier", "train_digit_classifier", "digit_classifier",
+    "cache_folder", "cache_file",
     "classifier_features", "classifier_probabilities", "random_shifts", "accuracy",
     "CLASSIFIER_SETS", "RECIPE_VERSION",
     "CIFAR10Classifier", "CIFAR10Recipe", "CIFAR10_RECIPE", "CIFAR10_RECIPE_VERSION", "ClassifierDataMissing",

@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 
 from gan_course.metrics.diversity import digit_modes, ms_ssim_diversity, precision_recall
-from gan_course.metrics.features import DigitClassifier, classifier_features, classifier_probabilities
+from gan_course.metrics.features import ImageClassifier, classifier_features, classifier_probabilities
 from gan_course.metrics.scores import classifier_score, fid, kid
 
 Tensor = torch.Tensor
@@ -37,7 +37,7 @@ KID_SUBSETS = 100
 DIVERSITY_PAIRS = 1000
 
 
-def image_metrics(images: Tensor, classifier: DigitClassifier | None = None, reference: Tensor | None = None,
+def image_metrics(images: Tensor, classifier: ImageClassifier | None = None, reference: Tensor | None = None,
                   count_modes: Callable | None = digit_modes, *, reference_features: Tensor | None = None,
                   kid_subsets: int = KID_SUBSETS, kid_subset_size: int | None = None,
                   pairs: int = DIVERSITY_PAIRS) -> dict[str, float]:
