@@ -71,11 +71,11 @@ def sequential_seconds(steps: int) -> float:
     return time.perf_counter() - start
 
 
-def draw_seconds(penalised: bool, steps: int) -> float:
-    """The K runs' data and noise draws of one batched call alone, in the loop's order. Each run
-    draws from its own seeded stream (the same numbers as ``train_toy``), so batching cannot
-    share this work."""
-    runs = configs(penalised)
+def draw_seconds(steps: int) -> float:
+    """The K runs' data and noise draws of one batched call alone, in the loop's order (the same
+    with a penalty or without). Each run draws from its own seeded stream (the same numbers as
+    ``train_toy``), so batching cannot share this work."""
+    runs = configs(False)
     start = time.perf_counter()
     batches = batched.StackedBatches(DATA, runs, [torch.Generator().manual_seed(c.seed)
                                                   for c in runs])
@@ -108,16 +108,15 @@ def main() -> None:
     batched_seconds(True, 5)  # warm up
     steps = args.steps
     rows = []
+    draws = statistics.median(draw_seconds(steps) for _ in range(args.repeats))
     sequential, together = median_pair(lambda: sequential_seconds(steps),
                                        lambda: batched_seconds(False, steps), args.repeats)
     kernels, profiled = kernel_share(False, steps)
-    draws = statistics.median(draw_seconds(False, steps) for _ in range(args.repeats))
     rows.append(("(a) unpenalised: 16 sequential `train_toy`", sequential, together, 6.0,
                  kernels, profiled, draws))
     before, together = median_pair(lambda: batched_seconds(True, steps, run_by_run),
                                    lambda: batched_seconds(True, steps), args.repeats)
     kernels, profiled = kernel_share(True, steps)
-    draws = statistics.median(draw_seconds(True, steps) for _ in range(args.repeats))
     rows.append(("(b) WGAN-GP penalty: penalties run by run", before, together, 4.0,
                  kernels, profiled, draws))
     for row in rows:
