@@ -164,8 +164,9 @@ def grid_of_gaussians(side: int = 5, spacing: float = 2.0, std: float = 0.05) ->
     return GaussianMixture(means, std)
 
 
-class TwoMoons:
-    """Two interleaved half circles (radius 1) with Gaussian noise; no closed-form density."""
+class _NoisyCurve:
+    """Points on a curve plus isotropic Gaussian noise of standard deviation ``noise``; no
+    closed-form density. A subclass draws the curve's points in ``curve``."""
 
     dim = 2
 
@@ -174,37 +175,36 @@ class TwoMoons:
             raise ValueError(f"noise must be >= 0, got {noise}.")
         self.noise = noise
 
+    def curve(self, n: int, rng: torch.Generator | None) -> Tensor:
+        raise NotImplementedError
+
     def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
         n = check_int(n, "the sample size n")
+        points = self.curve(n, rng)
+        return points + self.noise * torch.randn(n, 2, generator=rng)
+
+    def log_prob(self, x):
+        raise NotImplementedError(f"{type(self).__name__} has no closed-form density; "
+                                  "use a mixture for exact values.")
+
+
+class TwoMoons(_NoisyCurve):
+    """Two interleaved half circles (radius 1) with Gaussian noise; no closed-form density."""
+
+    def curve(self, n: int, rng: torch.Generator | None) -> Tensor:
         upper = torch.rand(n, generator=rng) < 0.5
         angle = math.pi * torch.rand(n, generator=rng)
         x = torch.where(upper, torch.cos(angle), 1.0 - torch.cos(angle))
         y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
-        points = torch.stack([x, y], dim=1)
-        return points + self.noise * torch.randn(n, 2, generator=rng)
-
-    def log_prob(self, x):
-        raise NotImplementedError("TwoMoons has no closed-form density; use a mixture for exact values.")
+        return torch.stack([x, y], dim=1)
 
 
-class SwissRoll:
+class SwissRoll(_NoisyCurve):
     """A 2D swiss roll: angle t ~ U(1.5π, 4.5π), point (t cos t, t sin t) / 5 plus noise."""
 
-    dim = 2
-
-    def __init__(self, noise: float = 0.05):
-        if noise < 0:
-            raise ValueError(f"noise must be >= 0, got {noise}.")
-        self.noise = noise
-
-    def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
-        n = check_int(n, "the sample size n")
+    def curve(self, n: int, rng: torch.Generator | None) -> Tensor:
         t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=rng))
-        points = torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / 5.0
-        return points + self.noise * torch.randn(n, 2, generator=rng)
-
-    def log_prob(self, x):
-        raise NotImplementedError("SwissRoll has no closed-form density; use a mixture for exact values.")
+        return torch.stack([t * torch.cos(t), t * torch.sin(t)], dim=1) / 5.0
 
 
 class Line:
