@@ -1,11 +1,17 @@
-"""What the command-line tests share: reading a run folder and comparing two of them."""
+"""What the command-line tests share: running the command, reading a run folder and comparing two
+of them."""
 
 import csv
 import re
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import torch
+
+from gan_course.experiments.outputs import load_checkpoint
 
 
 def is_one_sentence(text: str) -> bool:
@@ -35,3 +41,23 @@ def assert_same(a, b, where="checkpoint"):
         assert torch.equal(a, b), where
     else:
         assert a == b, where
+
+
+def kill_then_resume(arguments: list, out: Path, environment: dict, steps: int) -> int:
+    """Train ``arguments`` into ``out``, SIGKILL the process once its first checkpoint is on disk,
+    then ``--resume`` it to the end; the step the run resumed from (checked to be a mid-run one)."""
+    victim = subprocess.Popen(command("train", *arguments, "--out", out), env=environment,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (out / "checkpoint.pt").exists() and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    assert victim.wait(timeout=60) == -signal.SIGKILL
+    killed_at = load_checkpoint(out / "checkpoint.pt")["step"]
+    assert 0 < killed_at < steps and not (out / "summary.json").exists()
+
+    resumed = subprocess.run(command("train", *arguments, "--out", out, "--resume"), env=environment,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"resuming {out} from the checkpoint of step {killed_at}" in resumed.stdout
+    return killed_at

@@ -6,14 +6,12 @@ train tiny nets on scikit-learn's 8×8 digits: about half a minute in all on two
 import json
 import os
 import re
-import signal
 import subprocess
-import time
 
 import pytest
 import torch
 from PIL import Image
-from run_checks import assert_same, command, is_one_sentence, read_metrics
+from run_checks import assert_same, command, is_one_sentence, kill_then_resume, read_metrics
 from stand_in_cifar10 import use_stand_in_cifar10
 
 from gan_course.alpha_gan import HybridNetworks
@@ -36,13 +34,8 @@ CHECKPOINTED = {"generator", "gen_optimizer", "discriminator", "disc_optimizer",
 TINY = ["data=digits8", "width=8", "batch_size=16", "noise_dim=8", "code_width=16", "lambda_rec=0.5"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def classifier_cache(tmp_path_factory):
-    """evaluate's digits8 classifier, trained once here (about 1 s), not in the user's cache."""
-    folder = tmp_path_factory.mktemp("gan_course_cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CACHE_ENV_VAR, str(folder))
-        yield folder
+# evaluate trains its digit classifiers once per module, in a fresh cache (conftest.py)
+pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 
 # --------------------------------------------------------------------------- the shipped configs
@@ -272,20 +265,7 @@ def test_an_alpha_gan_killed_by_sigkill_resumes_to_exactly_the_numbers_of_an_uni
                                    capture_output=True, text=True, timeout=300)
     assert uninterrupted.returncode == 0, uninterrupted.stderr[-3000:]
 
-    victim = subprocess.Popen(command("train", *RESUMABLE, "--out", killed), env=environment,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not (killed / "checkpoint.pt").exists() and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
-    assert victim.wait(timeout=60) == -signal.SIGKILL
-    killed_at = load_checkpoint(killed / "checkpoint.pt")["step"]
-    assert 50 <= killed_at < 600 and not (killed / "summary.json").exists()
-
-    resumed = subprocess.run(command("train", *RESUMABLE, "--out", killed, "--resume"), env=environment,
-                             capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert f"resuming {killed} from the checkpoint of step {killed_at}" in resumed.stdout
+    killed_at = kill_then_resume(RESUMABLE, killed, environment, steps=600)
 
     # all four networks, their optimisers, the EMA and the batches' stream, number for number
     assert_same(load_checkpoint(killed / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt"))

@@ -6,7 +6,6 @@ import itertools
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
-from run_checks import assert_same, command, is_one_sentence, read_metrics
+from run_checks import assert_same, command, is_one_sentence, kill_then_resume, read_metrics
 
 from gan_course.data.images import ImageBatches, load_images
 from gan_course.experiments import evaluation
@@ -39,14 +38,8 @@ def subprocess_environment() -> dict:
     return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def classifier_cache(tmp_path_factory):
-    """A fresh cache for evaluate's digit classifiers: trained once here (about 10 s for mnist5k,
-    1 s for digits8), never written to the user's cache."""
-    folder = tmp_path_factory.mktemp("gan_course_cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CACHE_ENV_VAR, str(folder))
-        yield folder
+# evaluate trains its digit classifiers once per module, in a fresh cache (conftest.py)
+pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 
 # --------------------------------------------------------------------------- list and bad input
@@ -296,20 +289,7 @@ def test_a_run_killed_by_sigkill_resumes_to_exactly_the_numbers_of_an_uninterrup
     environment = subprocess_environment()
     uninterrupted = subprocess.Popen(command("train", *RESUMABLE, "--out", whole), env=environment,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    victim = subprocess.Popen(command("train", *RESUMABLE, "--out", killed), env=environment,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not (killed / "checkpoint.pt").exists() and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
-    assert victim.wait(timeout=60) == -signal.SIGKILL
-    killed_at = load_checkpoint(killed / "checkpoint.pt")["step"]
-    assert 50 <= killed_at < 1000 and not (killed / "summary.json").exists()
-
-    resumed = subprocess.run(command("train", *RESUMABLE, "--out", killed, "--resume"), env=environment,
-                             capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"resuming {killed} from the checkpoint of step {killed_at}" in resumed.stdout
+    killed_at = kill_then_resume(RESUMABLE, killed, environment, steps=1000)
     assert uninterrupted.wait(timeout=300) == 0
 
     assert_same(load_checkpoint(killed / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt"))

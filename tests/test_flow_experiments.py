@@ -15,7 +15,6 @@ from gan_course.experiments.cli import main
 from gan_course.experiments.config import load_experiment
 from gan_course.experiments.outputs import load_checkpoint
 from gan_course.experiments.run import Process, prepare_run
-from gan_course.metrics.features import CACHE_ENV_VAR
 from gan_course.models.realnvp import RealNVPImage
 
 FLOW_EXPERIMENTS = ["realnvp_mle_mnist", "realnvp_wgan_gp_mnist", "realnvp_mle_celeba32",
@@ -28,13 +27,8 @@ SAME_FLOW = ("generator", "data", "resolution", "noise_dim", "width", "flow_scal
 TINY_FLOW = ["data=digits8", "noise_dim=64", "flow_scales=2", "width=8", "batch_size=16"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def classifier_cache(tmp_path_factory):
-    """evaluate's digits8 classifier, trained once here (about 1 s), not in the user's cache."""
-    folder = tmp_path_factory.mktemp("gan_course_cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CACHE_ENV_VAR, str(folder))
-        yield folder
+# evaluate trains its digit classifiers once per module, in a fresh cache (conftest.py)
+pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 
 # --------------------------------------------------------------------------- the shipped configs
