@@ -8,6 +8,7 @@ import os
 import re
 
 import jupytext
+import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 from notebook_files import ALL_NOTEBOOKS, EXERCISES, LECTURES, ROOT, SOLUTIONS, cell_sources, name, read
@@ -145,3 +146,12 @@ def test_exercise_stops_at_the_first_blank_with_a_plain_message(path, monkeypatc
 
 def test_quick_mode_is_what_the_tests_use():
     assert os.environ.get("GAN_COURSE_QUICK") == "1", "run the tests with `make test` (it sets quick mode)"
+
+
+def test_a_notebook_client_shuts_its_kernel_down_when_the_notebook_ends(tmp_path):
+    """`make notebooks` and `make bench` run one kernel per notebook: none may outlive its run."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; print(os.getpid())")])
+    notebook_client(notebook, tmp_path, timeout=60).execute()
+    kernel = int(notebook.cells[0].outputs[0].text)
+    with pytest.raises(ProcessLookupError):
+        os.kill(kernel, 0)  # signal 0: is the process still there?
