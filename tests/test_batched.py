@@ -197,32 +197,24 @@ def test_from_mlps_checks_the_networks_match():
         BatchedMLP.from_mlps([mlp(2, 1, 8), mlp(2, 1, 8)])(torch.zeros(3, 5, 2))
 
 
-def test_stacked_adam_updates_each_slice_as_torch_adam_updates_that_run():
-    settings = [(1e-3, (0.5, 0.999)), (3e-2, (0.0, 0.9))]
-    networks = [mlp(2, 1, 8, seed=s) for s in (0, 1)]
-    batched = BatchedMLP.from_mlps(networks)
-    stacked = StackedAdam(batched.parameters(), [lr for lr, _ in settings],
-                          [betas for _, betas in settings])
-    optimisers = [torch.optim.Adam(n.parameters(), lr=lr, betas=betas)
-                  for n, (lr, betas) in zip(networks, settings)]
-    x = torch.randn(2, 16, 2, generator=torch.Generator().manual_seed(0))
-    for _ in range(5):
-        stacked.step(torch.autograd.grad((batched(x) ** 2).sum(), list(batched.parameters())))
-        for k, (network, optimiser) in enumerate(zip(networks, optimisers)):
-            optimiser.zero_grad()
-            (network(x[k]) ** 2).sum().backward()
-            optimiser.step()
-    for k, network in enumerate(networks):
-        for got, want in zip(batched.to_mlp(k).parameters(), network.parameters()):
-            assert torch.allclose(got, want, atol=1e-6)
+# two runs with different settings each: the stacked optimiser, then torch's own, one per run
+STACKED_AND_TORCH = {
+    "adam": (lambda params: StackedAdam(params, [1e-3, 3e-2], [(0.5, 0.999), (0.0, 0.9)]),
+             [lambda params: torch.optim.Adam(params, lr=1e-3, betas=(0.5, 0.999)),
+              lambda params: torch.optim.Adam(params, lr=3e-2, betas=(0.0, 0.9))]),
+    "rmsprop": (lambda params: StackedRMSprop(params, [5e-5, 3e-2]),
+                [lambda params: torch.optim.RMSprop(params, lr=5e-5),
+                 lambda params: torch.optim.RMSprop(params, lr=3e-2)]),
+}
 
 
-def test_stacked_rmsprop_updates_each_slice_as_torch_rmsprop_updates_that_run():
-    lrs = [5e-5, 3e-2]
+@pytest.mark.parametrize("name", STACKED_AND_TORCH)
+def test_a_stacked_optimizer_updates_each_slice_as_torch_updates_that_run(name):
+    make_stacked, make_torch = STACKED_AND_TORCH[name]
     networks = [mlp(2, 1, 8, seed=s) for s in (0, 1)]
     batched = BatchedMLP.from_mlps(networks)
-    stacked = StackedRMSprop(batched.parameters(), lrs)
-    optimisers = [torch.optim.RMSprop(n.parameters(), lr=lr) for n, lr in zip(networks, lrs)]
+    stacked = make_stacked(batched.parameters())
+    optimisers = [make(n.parameters()) for make, n in zip(make_torch, networks)]
     x = torch.randn(2, 16, 2, generator=torch.Generator().manual_seed(0))
     for _ in range(5):
         stacked.step(torch.autograd.grad((batched(x) ** 2).sum(), list(batched.parameters())))
