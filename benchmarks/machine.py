@@ -53,14 +53,15 @@ def start_timing(doc: str, steps: int, repeats: int, threads: int) -> tuple[argp
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
-def write_results_section(heading: str, text: str) -> None:
-    """Replace the section of RESULTS.md that starts at ``heading`` (a "## " line) and runs to
-    the next "## " heading, or add it at the end; the other sections stay as they are."""
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+def write_results_section(heading: str, text: str, results: Path = RESULTS) -> None:
+    """Replace the section of ``results`` (RESULTS.md unless told) that starts at ``heading`` (a
+    "## " line) and runs to the next "## " heading, or add it at the end; the other sections stay
+    as they are."""
+    old = results.read_text() if results.exists() else "# Benchmark results\n"
     start = old.find(heading)
     if start < 0:
         new = old.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
     else:
         end = old.find("\n## ", start + len(heading))
         new = old[:start] + text.rstrip("\n") + "\n" + ("" if end < 0 else old[end:])
-    RESULTS.write_text(new)
+    results.write_text(new)
