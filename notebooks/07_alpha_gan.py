@@ -139,8 +139,8 @@ for name, difference in HYBRIDS_DIFFERENCES.items():
 # %%
 DATASETS = {"ring of 8": ring_of_gaussians(), "grid of 25": grid_of_gaussians()}
 MODELS = {"GAN": "DCGAN", "VAE": "VAE", "α-GAN": "α-GAN"}  # our name: the row of Table 1
-toy_steps = gan_course.budget(full=3000, quick=300)
-record_every = gan_course.budget(full=1000, quick=100)
+toy_steps = gan_course.budget(full=3000, quick=150)
+record_every = gan_course.budget(full=1000, quick=50)
 seeds = list(range(gan_course.budget(full=6, quick=2)))
 EVAL_SAMPLES = 2500
 
