@@ -72,6 +72,14 @@ def as_number(value, name: str) -> float:
     raise failed(f"`{name}` returned {type(value).__name__}; it should return a scalar tensor.")
 
 
+def must_carry_gradients(value, name: str, inputs: str, use: str) -> None:
+    """Fail unless the learner's right number is still a tensor in the autograd graph of ``inputs``:
+    ``use`` (what training does with it) needs its gradient."""
+    if not (torch.is_tensor(value) and value.requires_grad):
+        raise failed(f"`{name}` returns the right number, but detached from {inputs}, so {use}. "
+                     "Hint: return the tensor itself, without .item(), float() or .detach().")
+
+
 def close(got: float, expected: float, tolerance: float = 1e-4) -> bool:
     return math.isfinite(got) and abs(got - expected) <= tolerance * max(1.0, abs(expected))
 

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from gan_course.checks.core import as_number, call, close, describe, failed
+from gan_course.checks.core import as_number, call, close, describe, failed, must_carry_gradients
 from gan_course.divergences.f_divergences import get_f_divergence, variational_bound
 
 Tensor = torch.Tensor
@@ -216,10 +216,8 @@ def check_variational_bound(function, hidden: bool = False) -> None:
             raise failed(f"`{name}` gives {got:.6g} but the {entry.title} bound is {expected:.6g} for "
                          f"{len(real)} real outputs {describe([real])} and {len(fake)} fake outputs "
                          f"{describe([fake])}. Hint: {_bound_hint(entry, got, real, fake)}.")
-        if not (torch.is_tensor(value) and value.requires_grad):
-            raise failed(f"`{name}` returns the right number, but detached from the critic's outputs, "
-                         "so a critic cannot be trained by maximising it. Hint: return the tensor "
-                         "itself, without .item(), float() or .detach().")
+        must_carry_gradients(value, name, "the critic's outputs",
+                             "a critic cannot be trained by maximising it")
     print(f"✓ `{name}` computes the variational bound correctly{' (hidden inputs)' if hidden else ''}.")
 
 

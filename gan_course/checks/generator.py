@@ -8,7 +8,7 @@ import math
 import torch
 
 from gan_course import gan_losses
-from gan_course.checks.core import as_number, call, close, describe, failed
+from gan_course.checks.core import as_number, call, close, describe, failed, must_carry_gradients
 from gan_course.models import mlp
 
 Tensor = torch.Tensor
@@ -63,10 +63,7 @@ def check_generator_loss(function, kind: str, hidden: bool = False) -> None:
             raise failed(f"`{name}` gives {got:.6g} but the {kind.replace('_', '-')} generator loss is "
                          f"{expected:.6g} for logits_fake={describe([logits])}. "
                          f"Hint: {_generator_loss_hint(kind, got, expected, logits)}.")
-        if not (torch.is_tensor(value) and value.requires_grad):
-            raise failed(f"`{name}` returns the right number, but detached from the logits, so the "
-                         "generator could not be trained with it. Hint: return the tensor itself, "
-                         "without .item(), float() or .detach().")
+        must_carry_gradients(value, name, "the logits", "the generator could not be trained with it")
     print(f"✓ `{name}` matches the {kind.replace('_', '-')} generator loss on {len(cases)} "
           f"{'hidden ' if hidden else ''}inputs.")
 
