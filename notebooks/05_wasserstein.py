@@ -263,7 +263,7 @@ plt.show()
 # %%
 data = toy.DisjointRegions()
 steps = gan_course.budget(full=10_000, quick=150)
-record_every = steps // 16
+record_every = steps // gan_course.budget(full=16, quick=4)  # 16 (quick: 4) intervals per run
 n_show = 500
 seeds = [0, 1, 2, 3, 4]
 METHODS = {  # name: the run's GANConfig fields, and a fresh constraint for a given seed
