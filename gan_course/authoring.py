@@ -122,24 +122,28 @@ def make_course(course_dir: Path, solutions_dir: Path = ROOT / "solutions") -> l
     return written
 
 
-def notebook_client(notebook: nbformat.NotebookNode, directory: Path, timeout: int = 1800):
-    """An nbclient client whose kernel talks over Unix sockets in a private folder.
+def run_in_kernel(notebook: nbformat.NotebookNode, directory: Path,
+                  timeout: int = 1800) -> nbformat.NotebookNode:
+    """Execute ``notebook`` in place, its kernel working in ``directory``; return it.
 
-    Kernels on TCP pick their ports by binding port 0 and releasing it, which
-    races when several kernels start at once (a test run beside `make notebooks`):
-    we saw lost replies that hung a run and kernels that died. IPC sockets
-    cannot collide. The client makes its own kernel manager from this config, so it
-    also shuts the kernel down when the notebook ends (a manager handed to it is left
-    running, and `make bench` had one idle kernel of about 0.5 GB per notebook run).
+    The kernel talks over Unix sockets in a private folder. Kernels on TCP pick their
+    ports by binding port 0 and releasing it, which races when several kernels start at
+    once (a test run beside `make notebooks`): we saw lost replies that hung a run and
+    kernels that died. IPC sockets cannot collide. nbclient makes its own kernel manager
+    from this config, so it also shuts the kernel down when the notebook ends (a manager
+    handed to it is left running, and `make bench` had one idle kernel of about 0.5 GB per
+    notebook run); the sockets' folder goes when the kernel has.
     """
     from nbclient import NotebookClient
     from traitlets.config import Config
 
-    config = Config()
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(Path(tempfile.mkdtemp(prefix="gan-course-kernel-")) / "kernel")
-    return NotebookClient(notebook, kernel_name=KERNEL_NAME, config=config, timeout=timeout,
-                          record_timing=False, resources={"metadata": {"path": str(directory)}})
+    with tempfile.TemporaryDirectory(prefix="gan-course-kernel-") as sockets:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(sockets) / "kernel")
+        NotebookClient(notebook, kernel_name=KERNEL_NAME, config=config, timeout=timeout,
+                       record_timing=False, resources={"metadata": {"path": str(directory)}}).execute()
+    return notebook
 
 
 def run_notebook(path: Path, quick: bool = False) -> tuple[nbformat.NotebookNode, float]:
@@ -149,7 +153,7 @@ def run_notebook(path: Path, quick: bool = False) -> tuple[nbformat.NotebookNode
     os.environ[QUICK_ENV_VAR] = "1" if quick else "0"  # the kernel inherits it
     os.environ[PROGRESS_ENV_VAR] = "final"  # finished bars as text, not widgets at 0%
     started = time.perf_counter()
-    notebook_client(notebook, path.parent).execute()
+    run_in_kernel(notebook, path.parent)
     return keep_static_outputs(notebook), time.perf_counter() - started
 
 

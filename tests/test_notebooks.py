@@ -6,6 +6,7 @@ solutions; these tests check what nbval cannot.
 
 import os
 import re
+import tempfile
 
 import jupytext
 import nbformat
@@ -13,7 +14,7 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from notebook_files import ALL_NOTEBOOKS, EXERCISES, LECTURES, ROOT, SOLUTIONS, cell_sources, name, read
 
-from gan_course.authoring import make_exercises, notebook_client
+from gan_course.authoring import make_exercises, run_in_kernel
 
 MAX_NOTEBOOK_BYTES = 3_000_000
 
@@ -133,7 +134,7 @@ def test_exercise_stops_at_the_first_blank_with_a_plain_message(path, monkeypatc
     notebook = read(path)
     first_solution, first_check = [index for _, index in _solution_and_check_cells(notebook)][:2]
     with pytest.raises(CellExecutionError) as raised:
-        notebook_client(notebook, path.parent, timeout=300).execute()
+        run_in_kernel(notebook, path.parent, timeout=300)
     assert raised.value.ename == "NotImplementedError", f"{name(path)} failed with {raised.value.ename}"
     failed = [i for i, c in enumerate(notebook.cells)
               if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
@@ -148,10 +149,14 @@ def test_quick_mode_is_what_the_tests_use():
     assert os.environ.get("GAN_COURSE_QUICK") == "1", "run the tests with `make test` (it sets quick mode)"
 
 
-def test_a_notebook_client_shuts_its_kernel_down_when_the_notebook_ends(tmp_path):
-    """`make notebooks` and `make bench` run one kernel per notebook: none may outlive its run."""
+def test_a_notebook_run_leaves_no_kernel_and_no_socket_folder_behind(tmp_path, monkeypatch):
+    """`make notebooks` and `make bench` run one kernel per notebook: none may outlive its run,
+    nor may the folder of its sockets."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; print(os.getpid())")])
-    notebook_client(notebook, tmp_path, timeout=60).execute()
+    run_in_kernel(notebook, tmp_path, timeout=60)
     kernel = int(notebook.cells[0].outputs[0].text)
     with pytest.raises(ProcessLookupError):
         os.kill(kernel, 0)  # signal 0: is the process still there?
+    assert list((tmp_path / "tmp").iterdir()) == []
