@@ -117,6 +117,17 @@ def test_a_folder_holding_a_run_is_neither_overwritten_nor_resumed_with_other_se
     assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings, "--resume"]) == 0
     assert capsys.readouterr().out.endswith(f"{out} has finished all 4 steps; nothing to train.\n")
     assert_same(load_checkpoint(tmp_path / "run" / "checkpoint.pt"), written)
+    # a run started before a setting existed: its config.toml lacks it
+    config = tmp_path / "run" / "config.toml"
+    config.write_text("".join(line for line in config.read_text().splitlines(keepends=True)
+                              if not line.startswith("beta2")))
+    assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings, "--resume"]) == 2
+    assert main(["sample", out]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    sentence = (f"{config} lacks beta2: the run was started by an older gan_course, which this one "
+                "cannot resume or evaluate; train the experiment again into a new --out.")
+    assert errors == [f"gan-course: error: {sentence}"] * 2
+    assert is_one_sentence(sentence)
 
 
 # --------------------------------------------------------------------------- a quick run, sample, evaluate

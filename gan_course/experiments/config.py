@@ -284,14 +284,32 @@ def read_toml(name_or_path) -> tuple[dict, str]:
 
 def experiment_from_table(table: dict, name: str) -> Experiment:
     unknown = sorted(set(table) - set(FIELD_TYPES))
-    missing = [key for key in FIELD_TYPES if key not in table and key != "name"]
     if unknown:
         raise ValueError(f"{name} has unknown keys {', '.join(unknown)}; the valid keys are "
                          f"{', '.join(FIELD_TYPES)}.")
-    if missing:
+    if missing := missing_keys(table):
         raise ValueError(f"{name} lacks {', '.join(missing)}; copy a shipped experiment "
                          "(gan-course list) and edit it, so that every setting is named.")
     return Experiment(name=name, **table)
+
+
+def missing_keys(table: dict) -> list[str]:
+    """The fields of Experiment that the TOML table does not name (its name is the file's)."""
+    return [key for key in FIELD_TYPES if key not in table and key != "name"]
+
+
+def load_started_experiment(config: Path) -> Experiment:
+    """The experiment a run folder's ``config.toml`` says its run was started with.
+
+    A setting added to Experiment after the run started is missing from the file: the
+    run cannot be rebuilt as it was, so it is refused with a sentence that says so, not
+    with the advice for a hand-written TOML file."""
+    table, name = read_toml(config)
+    if missing := missing_keys(table):
+        raise ValueError(f"{config} lacks {', '.join(missing)}: the run was started by an older "
+                         "gan_course, which this one cannot resume or evaluate; train the "
+                         "experiment again into a new --out.")
+    return load_experiment(config)
 
 
 def load_experiment(name_or_path, settings=(), quick: bool = False) -> Experiment:

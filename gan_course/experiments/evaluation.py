@@ -71,7 +71,7 @@ from torch.optim.swa_utils import AveragedModel
 
 from gan_course.config import device as default_device
 from gan_course.data.images import TITLES
-from gan_course.experiments.config import Experiment, load_experiment
+from gan_course.experiments.config import Experiment, load_started_experiment
 from gan_course.experiments.outputs import RunFolder, load_checkpoint, save_image_grid, write_json
 from gan_course.experiments.run import (
     SAMPLE_STREAM,
@@ -135,7 +135,7 @@ def load_generator(run_folder) -> tuple[nn.Module, Experiment, int]:
     on the CPU, with the run's experiment and the checkpoint's step."""
     folder = RunFolder(run_folder)
     checkpoint = load_checkpoint(folder.require_checkpoint())
-    experiment = load_experiment(folder.config)
+    experiment = load_started_experiment(folder.config)
     generator, _ = build_networks(experiment, checkpoint["image_shape"])
     if "ema" in checkpoint:
         averaged = AveragedModel(generator, use_buffers=True)
@@ -151,7 +151,7 @@ def load_autoencoder(run_folder) -> tuple[nn.Module, nn.Module]:
     was trained to invert these), from the latest checkpoint, in eval mode on the CPU."""
     folder = RunFolder(run_folder)
     checkpoint = load_checkpoint(folder.require_checkpoint())
-    experiment = load_experiment(folder.config)
+    experiment = load_started_experiment(folder.config)
     if "encoder" not in checkpoint:
         raise ValueError(f"{folder.root} holds a run of objective {experiment.objective!r}, which has no "
                          "encoder to reconstruct with; only objective 'alpha_gan' trains one.")

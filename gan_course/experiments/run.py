@@ -58,7 +58,7 @@ from gan_course.alpha_gan import HYBRIDS, HybridNetworks, build_image_networks, 
 from gan_course.config import denormals_flushed_to_zero, progress_bar
 from gan_course.config import device as default_device
 from gan_course.data.images import DOWNLOAD_HINTS, TITLES, TORCHVISION_SETS, ImageBatches, load_images
-from gan_course.experiments.config import Experiment, experiment_toml, load_experiment
+from gan_course.experiments.config import Experiment, experiment_toml, load_started_experiment
 from gan_course.experiments.outputs import (
     ALPHA_GAN_METRICS_COLUMNS,
     METRICS_COLUMNS,
@@ -381,7 +381,7 @@ def check_folder(folder: RunFolder, experiment: Experiment, resume: bool) -> Non
     if not resume:
         raise FileExistsError(f"{folder.root} already holds a run; add --resume to continue it, "
                               "or give another --out.")
-    started = load_experiment(folder.config)
+    started = load_started_experiment(folder.config)
     changed = [f"{key}={value!r}" for key, value in started.settings.items()
                if getattr(experiment, key) != value]
     if changed:
