@@ -92,14 +92,15 @@ print(f"log|det| from autograd:    {float(torch.linalg.slogdet(jacobian).logabsd
 print(f"inverse: max |x − G(f(x))| = {float((coupling(y) - x).detach().abs().max()):.1e}")
 
 # %% [markdown]
-# `gan_course.models.realnvp` stacks such layers (alternating masks, with ActNorm between them)
-# into `RealNVP2D` for points and, for images, the multi-scale model of Dinh et al.: checkerboard
-# couplings, a *squeeze* of 2×2 pixels into 4 channels, channel couplings, half the channels
-# factored out to the latent code, and again at the next scale. Every layer's log-determinant is
-# tested against autograd like this (`tests/test_realnvp.py`). The model is a generator like any
-# other: `flow(z)` is $G_\theta(\mathbf{z})$, so `gan_course.train` can train it as a GAN, and
-# `flow.log_prob(x)` is $\log q_\theta(\mathbf{x})$, so `gan_course.flow_training.train_flow` can
-# train it by maximum likelihood, minimising $-\frac1B\sum_b \log q_\theta(\mathbf{x}_b)$.
+# `gan_course.models.realnvp` stacks such layers into `RealNVP2D` for points (alternating masks, no
+# normalisation) and, for images, the multi-scale model of Dinh et al., with an ActNorm after each
+# coupling: checkerboard couplings, a *squeeze* of 2×2 pixels into 4 channels, channel couplings,
+# half the channels factored out to the latent code, and again at the next scale. Every layer's
+# log-determinant is tested against autograd like this (`tests/test_realnvp.py`). The model is a
+# generator like any other: `flow(z)` is $G_\theta(\mathbf{z})$, so `gan_course.train` can train it
+# as a GAN, and `flow.log_prob(x)` is $\log q_\theta(\mathbf{x})$, so
+# `gan_course.flow_training.train_flow` can train it by maximum likelihood, minimising
+# $-\frac1B\sum_b \log q_\theta(\mathbf{x}_b)$.
 #
 # ## Part 2 · Two moons, trained both ways
 #
@@ -205,15 +206,16 @@ plt.show()
 # ## Part 3 · Digits: bits per dimension, samples and the independent critic
 #
 # The same comparison on the 4,000 training digits of `mnist5k` (28×28), at CPU scale.
-# **Fixed before the runs.** `RealNVPImage` with 3 scales and width 32 (70k parameters), its
-# ActNorm layers started from one batch of data, the same start for both trainings. MLE: Adam
-# $10^{-3}$, batches of 64 dequantised digits. WGAN-GP: a DCGAN-style critic without
-# normalisation (`metrics.image_critic`), $\lambda = 10$, 5 critic updates per generator update,
-# Adam $5\cdot10^{-4}$, $(0.5, 0.9)$, batches of 64; the flow's samples are its outputs in
-# $[-1, 1]$. MLE gets 400 updates, the WGAN run 200 generator updates (1,000 critic updates),
-# and the WGAN run still took almost twice the CPU time (about 3.3 against 1.8 minutes here: each
-# of its steps runs the flow 6 times). One seed each: more do not fit the CPU budget, so the digits part
-# shows the direction and size of the effect, not its spread.
+# **Fixed before the runs.** `RealNVPImage` with 3 scales and width 32 (70k parameters), its ActNorm
+# layers started from one batch of data, the same start for both trainings. MLE: Adam $10^{-3}$,
+# batches of 64 dequantised digits. WGAN-GP: a DCGAN-style critic without normalisation
+# (`metrics.image_critic`), $\lambda = 10$, 5 critic updates per generator update, Adam
+# $5\cdot10^{-4}$, $(0.5, 0.9)$, batches of 64; the critic sees the flow's raw outputs, which lie in
+# $(-1.11, 1.11)$ for the logit's $\alpha = 0.05$ (clamped to $[-1, 1]$ only for the scores and
+# figures below). MLE gets 400 updates, the WGAN run 200 generator updates (1,000 critic updates),
+# and the WGAN run still took almost twice the CPU time (about 3.3 against 1.8 minutes here: each of
+# its steps runs the flow 6 times). One seed each: more do not fit the CPU budget, so the digits
+# part shows the direction and size of the effect, not its spread.
 #
 # **Bits/dim.** Pixels are bytes; the flow has a continuous density over *dequantised* pixels
 # $(\text{byte} + u)\cdot 2/256 - 1$, $u\sim U[0,1)$, so each of the $D = 784$ values lives in a bin

@@ -75,10 +75,13 @@ started = time.perf_counter()
 # + \log p^*(\mathbf{x}).$$
 # The last term does not depend on $\theta$ or $\eta$. The ratio is the density-ratio trick's: a
 # classifier $\mathcal D_\phi$ that tells data from the generator's outputs estimates
-# $p^*/p_\theta = \mathcal D/(1-\mathcal D)$, so the generator maximises
-# $\log \frac{\mathcal D_\phi(G_\theta(\mathbf{z}))}{1 - \mathcal D_\phi(G_\theta(\mathbf{z}))}$, a
-# **synthetic likelihood**. Or, keeping a likelihood we can write, a Laplace decoder gives the
-# **observer** (reconstruction) term
+# $p^*/p_\theta = \mathcal D/(1-\mathcal D)$. Read literally, the term is then
+# $-\log \frac{\mathcal D}{1-\mathcal D}$. Rosca et al. evaluate the ratio at the generator's outputs
+# and let the generator *maximise*
+# $\log \frac{\mathcal D_\phi(G_\theta(\mathbf{z}))}{1 - \mathcal D_\phi(G_\theta(\mathbf{z}))}$, the
+# direction every GAN trains in (move the samples to where the classifier takes them for data): a
+# **synthetic likelihood**, taken from GANs rather than derived with this sign. Or, keeping a
+# likelihood we can write, a Laplace decoder gives the **observer** (reconstruction) term
 # $$\mathbb{E}_{q_\eta(\mathbf{z}|\mathbf{x})}[\log p_\theta(\mathbf{x}|\mathbf{z})] \approx
 # \mathbb{E}_{q_\eta(\mathbf{z}|\mathbf{x})}\big[-\lambda\,\|\mathbf{x} - G_\theta(\mathbf{z})\|_1\big]
 # + \text{const}.$$

@@ -198,12 +198,12 @@ for size, fid_mean, fid_error, kid_mean, kid_error in bias_rows:
     print(f"{size:5d} {fid_mean:8.2f} ± {fid_error:5.2f} {kid_mean:12.3f} ± {kid_error:6.3f}")
 
 # %% [markdown]
-# FID between two samples of $p^*$ falls roughly as $1/n$: about 140 at $n = 50$, 18 at 500 and 9
-# at 1,000 ($n \cdot \mathrm{FID}$ stays near 7,000–9,000). An FID means nothing without its $n$:
-# compare generators at equal sample sizes only, and never with a published Inception FID. KID's
-# mean stays within a few standard errors of 0 at every $n$ (about 1 at $n = 1{,}000$, against
-# 65–370 for the broken generators of Part 3): it is unbiased, and only its spread shrinks with
-# $n$. (A small positive KID at large $n$ is what an unbiased estimate of a small true distance
+# FID between two samples of $p^*$ falls roughly as $1/n$: about 140 at $n = 50$, 18 at 500 and 9 at
+# 1,000 ($n \cdot \mathrm{FID}$ stays between about 6,500 and 9,300). An FID means nothing without
+# its $n$: compare generators at equal sample sizes only, and never with a published Inception FID.
+# KID's mean stays within a few standard errors of 0 at every $n$ (about 1 at $n = 1{,}000$, against
+# 65–370 for the broken generators of Part 3): it is unbiased, and only its spread shrinks with $n$.
+# (A small positive KID at large $n$ is what an unbiased estimate of a small true distance
 # reads: $T$ and $U$ need not be exactly alike.)
 #
 # ### Mode counts on the ring and the grid: the 3σ rule
@@ -324,9 +324,10 @@ for name in rows:
 #   class histogram is blind to collapse within the classes (one per class: 0.000).
 # - **The summary metrics catch every failure we built except the memoriser**: FID, KID and the
 #   classifier score flag all five, the independent critic likewise. But they do not say *which*
-#   failure: an FID of 177 is dropped classes, 117 is noise. Precision and recall beside them name
-#   it: dropped classes and collapse lose recall and keep precision; half noise loses precision and
-#   keeps recall; blur loses both.
+#   failure: an FID of 177 is dropped classes, 117 is noise. Precision and recall beside them
+#   narrow it down: dropped classes, collapse and noise lose recall and keep precision (noise only
+#   narrowly: 0.798, below the real sets' 0.844–0.894 but inside the rule's margin); half noise
+#   loses precision and keeps recall; blur loses both.
 # - The classifier score catches collapse within classes only narrowly (8.9 against 9.6–9.7 for
 #   real sets): ten confident, balanced classes are all it asks for.
 # - **The memoriser passes every metric measured against held-out data**: its 500 samples are real
@@ -506,14 +507,17 @@ print(f"VEEGAN's DCGAN (GPU budget) {99:7d} {3.40:14.2f}")
 # a KL of 0.02 (the histogram's own noise at this $n$ plus the classifier's mistakes). That is far
 # more than the papers' DCGANs (99 and 78.9): their settings differ from ours (Metz et al. made
 # the benchmark hard by shrinking the discriminator, and architectures and budgets vary between
-# papers). The number is comparable with the others of *this* setting (lesson 07 puts α-GAN beside
-# it at the same budget), not with the published tables.
+# papers). The number is comparable with runs of this kind at a similar budget (lesson 07 trains
+# DCGAN and α-GAN side by side on stacked digits, with its own loop, for 1,000 steps), not with
+# the published tables.
 #
-# The same count from the command line, for any run folder:
+# A count of this kind from the command line, for any run folder. `evaluate` draws at most as many
+# samples as the 10,000 held-out images, so its KL to uniform is biased up by about 0.05, not the
+# 0.02 of the 26,000 samples above:
 #
 # ```
 # gan-course train dcgan_stacked_mnist --out runs/stacked      # full scale, on a GPU
-# gan-course evaluate runs/stacked --n 26000                   # modes of 1,000 and KL to uniform
+# gan-course evaluate runs/stacked --n 10000                   # modes of 1,000 and KL to uniform
 # ```
 #
 # ## What to remember
