@@ -231,9 +231,9 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Where both distributions have samples the trained critics follow $f'(r)$. Where one of them has almost
-# none (the far left, where $r \gg 1$ and $q$ is tiny, and the far right) they extrapolate, as in lesson 01:
-# those regions carry little weight in either expectation, so the bound barely notices.
+# Where both distributions have samples the trained critics follow $f'(r)$. Where one of them has
+# almost none (both tails, where the narrower $p^*$ is tiny and $r \ll 1$) they extrapolate, as in
+# lesson 01: those regions carry little weight in either expectation, so the bound barely notices.
 #
 # ## The generator's objective for each f
 #

@@ -86,9 +86,9 @@ device = gan_course.setup(seed=0)
 #
 # 1. Minimising the **ratio loss** $\mathcal{L}_f$ minimises $\mathrm{BR}_f$, which is $0$ only at $r_\phi = r^*$.
 # 2. Its minimum value is $\mathcal{L}_f(r^*) = -D_f(p^*\|q_\theta)$.
-# 3. The Fenchel conjugate satisfies $f^*(f'(r)) = r f'(r) - f(r)$ (the supremum in
-#    $f^*(t) = \sup_s\, st - f(s)$ is attained where $f'(s) = t$). Therefore
-#    $-\mathcal{L}_f(r_\phi) = \mathbb{E}_{p^*}[T] - \mathbb{E}_{q_\theta}[f^*(T)]$ with $T = f'(r_\phi)$. This is
+# 3. The Fenchel conjugate satisfies $f^\dagger(f'(r)) = r f'(r) - f(r)$ (the supremum in
+#    $f^\dagger(t) = \sup_s\, st - f(s)$ is attained where $f'(s) = t$). Therefore
+#    $-\mathcal{L}_f(r_\phi) = \mathbb{E}_{p^*}[T] - \mathbb{E}_{q_\theta}[f^\dagger(T)]$ with $T = f'(r_\phi)$. This is
 #    the f-GAN lower bound of lesson 02 at the critic $T = f'(r_\phi)$. **The ratio loss is the
 #    f-divergence loss**, parametrised by the ratio instead of the critic. The gap in the bound is
 #    exactly $\mathrm{BR}_f(r^*\|r_\phi)$.
@@ -245,11 +245,11 @@ plt.show()
 # %% [markdown]
 # All four fits follow $r^*$ where the samples are. Their mean error under $q$ is a few hundredths,
 # against about a half for the constant $r = 1$. The closed form needs no training loop and no
-# learning rate, only one $100 \times 100$ solve per setting. Its price is the choice of basis.
-# Cross-validation can only pick the setting with the lowest *held-out loss*, and that loss is flat
-# over several settings in the table above. The smooth kernel it chose stays a little below the peak
-# of $r^*$, which is why uLSIF trails the networks here. The networks' largest errors sit in the right
-# tail, where $p^*$ has few samples and they extrapolate.
+# learning rate, only one $100 \times 100$ solve per setting and fold. Its price is the choice of
+# basis. Cross-validation can only pick the setting with the lowest *held-out loss*, and that loss
+# is flat over several settings in the table above. The smooth kernel it chose stays a little below
+# the peak of $r^*$, which is why uLSIF trails the networks here. The networks' largest errors sit
+# in the right tail, where $p^*$ has few samples and they extrapolate.
 #
 # ## Ratio loss = f-divergence loss, with samples
 #

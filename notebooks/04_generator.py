@@ -283,10 +283,11 @@ axes[0].legend(["data", "start", "after"], fontsize=7, markerscale=4, loc="lower
 plt.show()
 
 # %% [markdown]
-# With plain gradient descent the saturating generator does not move: its gradient is about
-# $10^{4}$ times smaller than the non-saturating one (the last rows of the table above). The
-# non-saturating generator leaves the blob until the frozen discriminator calls its samples real,
-# $\mathcal{D}\approx 1$, where its slope $1-\mathcal{D}$ vanishes and it stops.
+# With plain gradient descent the saturating generator does not move: against this discriminator
+# (3,000 steps, the last row of the table above) its gradient is about $6 \times 10^{4}$ times
+# smaller than the non-saturating one. The non-saturating generator leaves the blob until the frozen
+# discriminator calls its samples real, $\mathcal{D}\approx 1$, where its slope $1-\mathcal{D}$
+# vanishes and it stops.
 #
 # Adam hides the difference in size. It divides each update by a running root-mean-square of the
 # gradient, so a uniformly tiny gradient still gives steps of about the learning rate. This is one
