@@ -61,9 +61,9 @@ device = gan_course.setup(seed=0)
 # ## Data where the Jensen–Shannon divergence gives no signal
 #
 # The data is a ring of 8 Gaussians of radius 2, each with standard deviation 0.05. Both players
-# are small MLPs (two hidden layers of 64 units), and every run in this lesson starts from the
-# same generator (seed 0). A freshly initialised generator puts its samples close to the origin,
-# well inside the ring:
+# are small MLPs (two hidden layers of 64 units), and each run starts from the networks its seed
+# gives; this is seed 0's generator, the one the single runs below start from. A freshly
+# initialised generator puts its samples close to the origin, well inside the ring:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -180,13 +180,13 @@ for name, make in METHODS.items():
 #   budget* when it passes at 2 of its last 3 records up to that budget, so that one lucky record of a
 #   run that oscillates does not count, and one bad record of a run that has arrived does not spoil it.
 # - **Test.** Runs are paired by seed: each penalised method against NS-GAN, McNemar's exact test
-#   on the pairs where exactly one of the two succeeded (6 pairs for GAN-GP and DRAGAN-NS, 3 for
-#   WGAN-GP). The paper's finding counts as confirmed here for a method when it succeeds more often
-#   than NS-GAN at 20,000 steps with $p < 0.05$. With 6 pairs that needs all 6 to be discordant in its
-#   favour ($p = 2/2^6 \approx 0.03$); with 3 pairs no outcome reaches it ($p \ge 0.25$). The other budgets are
-#   reported as they come.
+#   over 6 seed pairs for GAN-GP and DRAGAN-NS and 3 for WGAN-GP, of which only the pairs where
+#   exactly one of the two succeeded carry information. The paper's finding counts as confirmed here
+#   for a method when it succeeds more often than NS-GAN at 20,000 steps with $p < 0.05$. With 6
+#   pairs that needs all 6 to be discordant in its favour ($p = 2/2^6 \approx 0.03$); with 3 pairs
+#   no outcome reaches it ($p \ge 0.25$). The other budgets are reported as they come.
 #
-# This is what a 2-core CPU allows in a few minutes (a WGAN-GP step costs five discriminator
+# This is what a 2-core CPU allows in about ten minutes (a WGAN-GP step costs five discriminator
 # updates), and it is small: the test can find only a large effect. In quick mode the same 21 runs
 # train for 200 steps (budgets 30, 60, 120, 200): a smoke test, not a result.
 #
@@ -345,7 +345,8 @@ for view, history in views.items():
 # each distance rose at almost half of the records. In the first few hundred steps, while JS
 # is still near $\log 2$, $W_1$ climbs *above* its starting value: the generator's first moves
 # take it farther from the data. Over all 20,000 steps the pattern repeats at a coarser scale:
-# after its arrival the run does not settle, and each distance still rises at about 2 records in 5.
+# after its arrival the run does not settle, and each distance still rises at almost half of the
+# records (17 to 19 of 40).
 #
 # The generator follows its discriminator, and that discriminator is never the optimal one. Its
 # steps need not decrease any divergence, and the path still leads to the data.
