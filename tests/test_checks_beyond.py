@@ -26,6 +26,10 @@ def keeps_the_pairs(theta, x, rng):
     return theta, x
 
 
+def ignores_rng(theta, x, rng):
+    return theta[torch.randperm(len(theta))], x
+
+
 def logits_of(classifier, theta, x, theta_shuffled):
     return (classifier(torch.cat([theta, x], 1)).squeeze(-1),
             classifier(torch.cat([theta_shuffled, x], 1)).squeeze(-1))
@@ -43,6 +47,10 @@ def naive_log_sigmoid(classifier, theta, x, theta_shuffled):
 
 def swapped_classes(classifier, theta, x, theta_shuffled):
     return ratio_estimation_loss(classifier, theta_shuffled, x, theta)
+
+
+def detached(classifier, theta, x, theta_shuffled):
+    return ratio_estimation_loss(classifier, theta, x, theta_shuffled).item()
 
 
 def summed(classifier, theta, x, theta_shuffled):
@@ -87,9 +95,11 @@ def test_right_answers_pass(hidden):
     (checks.check_marginal_pairs, shuffles_both, "changed x"),
     (checks.check_marginal_pairs, shuffles_each_coordinate, "whole rows"),
     (checks.check_marginal_pairs, keeps_the_pairs, "still correlated"),
+    (checks.check_marginal_pairs, ignores_rng, "generator=rng"),
     (checks.check_ratio_estimation_loss, naive_log_sigmoid, "large logits"),
     (checks.check_ratio_estimation_loss, swapped_classes, "swapped"),
     (checks.check_ratio_estimation_loss, summed, "Bernoulli loss"),
+    (checks.check_ratio_estimation_loss, detached, "detached from the classifier"),
     (checks.check_posterior_from_logits, forgets_the_prior, "prior is missing"),
     (checks.check_posterior_from_logits, probabilities_not_density, "cell volume"),
     (checks.check_posterior_from_logits, overflowing_exp, "overflows"),

@@ -93,6 +93,12 @@ def uses_the_variance(samples, modes, std):
     return count_modes(samples, modes, std ** 2)
 
 
+def squares_the_distance(samples, modes, std):
+    squared, nearest = (torch.cdist(samples, modes) ** 2).min(dim=1)
+    high_quality = squared <= 3 * std
+    return nearest[high_quality].unique().numel(), float(high_quality.double().mean())
+
+
 def test_mode_count_passes(capsys):
     checks.check_mode_count(count_modes)
     checks.check_mode_count(count_modes, hidden=True)
@@ -103,6 +109,7 @@ def test_mode_count_passes(capsys):
     (counts_nearest_modes, "nearest mode of a stray sample"),
     (counts_instead_of_share, "fraction of all the samples"),
     (uses_the_variance, "not the variance"),
+    (squares_the_distance, "not its square"),
 ])
 def test_mode_count_catches_the_common_mistakes(wrong, words):
     with pytest.raises(checks.CheckFailed, match=words):

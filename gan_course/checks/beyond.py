@@ -7,7 +7,7 @@ import torch
 
 from gan_course import likelihood_free as lf
 from gan_course import losses
-from gan_course.checks.core import as_number, call, close, describe, failed
+from gan_course.checks.core import as_number, call, close, describe, failed, must_carry_gradients
 from gan_course.models import mlp
 
 Tensor = torch.Tensor
@@ -32,6 +32,7 @@ def check_marginal_pairs(function, hidden: bool = False) -> None:
     name = getattr(function, "__name__", "marginal_pairs")
     theta, x = _correlated_simulations(11 if hidden else 5)
     result = call(function, name, theta.clone(), x.clone(), torch.Generator().manual_seed(0))
+    again = call(function, name, theta.clone(), x.clone(), torch.Generator().manual_seed(0))
     if not (isinstance(result, tuple) and len(result) == 2):
         raise failed(f"`{name}` should return a pair (theta_shuffled, x), got {type(result).__name__}.")
     shuffled, same_x = result
@@ -52,6 +53,10 @@ def check_marginal_pairs(function, hidden: bool = False) -> None:
         raise failed(f"after `{name}`, θ and x are still correlated ({after:.2f}; the simulations "
                      f"had {before:.2f}). Hint: the pairs must look like draws of θ and x from "
                      "independent sources, so give each x the θ of a random other simulation.")
+    if not torch.equal(shuffled, again[0]):
+        raise failed(f"`{name}` gave two different shufflings for two generators seeded alike. Hint: "
+                     "draw the permutation from `rng` (pass generator=rng), so that a run can be "
+                     "repeated.")
     print(f"✓ `{name}` keeps both marginals and breaks the dependence (correlation "
           f"{before:.2f} → {after:.2f}).")
 
@@ -74,7 +79,8 @@ def check_ratio_estimation_loss(function, hidden: bool = False) -> None:
         classifier = mlp(3, 1, width=8, depth=1, seed=3 if hidden else 2)
         with torch.no_grad():
             classifier[-1].weight.mul_(scale)
-        got = as_number(call(function, name, classifier, theta, x, theta_shuffled), name)
+        value = call(function, name, classifier, theta, x, theta_shuffled)
+        got = as_number(value, name)
         expected = _reference_ratio_loss(classifier, theta, x, theta_shuffled)
         if not close(got, expected):
             swapped = _reference_ratio_loss(classifier, theta_shuffled, x, theta)
@@ -85,6 +91,7 @@ def check_ratio_estimation_loss(function, hidden: bool = False) -> None:
             where = "large logits" if scale > 1 else "ordinary logits"
             raise failed(f"`{name}` gives {got:.6g} but the ratio-estimation loss is {expected:.6g} on "
                          f"{where}. Hint: {hint}.")
+        must_carry_gradients(value, name, "the classifier", "the classifier cannot be trained with it")
     print(f"✓ `{name}` matches the ratio-estimation loss{' on hidden inputs' if hidden else ''}.")
 
 

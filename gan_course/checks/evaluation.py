@@ -99,13 +99,22 @@ def _mode_count_cases(hidden: bool) -> list[tuple[str, Tensor, Tensor, float]]:
                       for i, k in enumerate(covered)])
     # samples between the modes: each is nearest to some mode but far outside its 3σ
     between = 0.6 * modes[[4, 7]] + 0.4 * modes[[3, 0]]
-    return [("a collapsed ring", torch.cat([good, between]), modes, 0.05),
+    # two samples 4σ from a covered mode: outside 3σ = 0.15, but their squared distance (0.04) is
+    # inside, so comparing d² with 3σ counts them
+    outside = modes[covered[:2]] * (1 + 0.2 / 2.0)
+    return [("a collapsed ring", torch.cat([good, between, outside]), modes, 0.05),
             ("a wider threshold", torch.cat([good, between]), modes, 0.5)]
 
 
 def _share_at_variance(samples: Tensor, modes: Tensor, std: float) -> float:
     """The high-quality share of the common mistake: 3σ² in place of 3σ."""
     return float(mode_coverage(samples, modes, std ** 2)[1])
+
+
+def _share_of_squared_distances(samples: Tensor, modes: Tensor, std: float) -> float:
+    """The high-quality share of another: the squared distance d² compared with 3σ."""
+    squared = torch.cdist(samples, modes).min(dim=1).values ** 2
+    return float((squared <= 3 * std).double().mean())
 
 
 def check_mode_count(function, hidden: bool = False) -> None:
@@ -129,6 +138,8 @@ def check_mode_count(function, hidden: bool = False) -> None:
         elif not close(share, expected_share, 1e-6) and close(share, _share_at_variance(samples, modes, std),
                                                                1e-6):
             hint = "the threshold is 3 standard deviations; σ is the standard deviation, not the variance"
+        elif close(share, _share_of_squared_distances(samples, modes, std), 1e-6):
+            hint = "compare the distance itself with 3σ, not its square"
         else:
             hint = ("a sample is of high quality when it lies within 3σ (a distance) of its nearest "
                     "mode; a mode is covered when at least one high-quality sample is nearest to it")
