@@ -66,8 +66,8 @@ checks.check_lsif_loss(lsif_loss)
 # $$\hat H = \frac{1}{n_q}\sum_{\mathbf{x}_j \sim q} K(\mathbf{x}_j)\,K(\mathbf{x}_j)^\top, \qquad
 # \hat h = \frac{1}{n_p}\sum_{\mathbf{x}_i \sim p^*} K(\mathbf{x}_i).$$
 #
-# Set its gradient to zero and return the unconstrained solution
-# $\tilde\alpha = (\hat H + \lambda I)^{-1}\hat h$, a tensor of shape $(b,)$. `kernel_real` is the
+# Set its gradient to zero and return the unconstrained minimiser $\tilde\alpha$, a tensor of
+# shape $(b,)$. `kernel_real` is the
 # $(n_p, b)$ matrix of $K(\mathbf{x}_i, \mathbf{c}_l)$ at the real samples, `kernel_fake` the $(n_q, b)$
 # matrix at the simulated ones. Use `torch.linalg.solve` rather than an explicit inverse.
 

@@ -72,12 +72,12 @@ checks.check_clip_weights(clip_weights)
 # `(B, 1)` (one $\epsilon_i$ per pair). Return one number, the mean over the $B$ points times $\lambda$.
 #
 # Two things matter:
-# 1. The gradient is with respect to the **input** points: make $\hat{\mathbf{x}}$ a fresh leaf
-#    (`.detach().requires_grad_(True)`) and use `torch.autograd.grad(outputs.sum(), points, ...)`.
-#    Summing first is fine: no layer mixes samples, so the gradient of the sum at $\hat{\mathbf{x}}_i$ is
-#    the gradient of $D_\phi(\hat{\mathbf{x}}_i)$.
+# 1. The gradient is with respect to the **input** points, so $\hat{\mathbf{x}}$ must be a leaf of
+#    its own that autograd differentiates with respect to (`torch.autograd.grad`). Taking the
+#    gradient of the summed outputs is fine: no layer mixes samples, so its value at
+#    $\hat{\mathbf{x}}_i$ is the gradient of $D_\phi(\hat{\mathbf{x}}_i)$.
 # 2. The discriminator's optimiser must differentiate the penalty **again**, with respect to
-#    $\phi$: pass `create_graph=True`.
+#    $\phi$: the gradient you compute must itself be part of a graph.
 #
 # The check starts with linear critics $D(\mathbf{x}) = \mathbf{w}^\top\mathbf{x} + b$, whose gradient is $\mathbf{w}$
 # everywhere: $\|\mathbf{w}\| = 1$ must give exactly 0.
@@ -103,7 +103,8 @@ checks.check_wgan_gp_penalty(wgan_gp_penalty)
 # \delta_i = \texttt{noise\_scale}\cdot\boldsymbol{\sigma}\odot\mathbf{u}_i,\qquad
 # \mathbf{u}_i \sim \mathcal{N}(0, I),\quad \alpha_i \sim U[0, 1],$$
 #
-# where $\boldsymbol{\sigma}$ is the standard deviation of the real batch **per coordinate** (shape `(1, 2)`).
+# where $\boldsymbol{\sigma}$ is the standard deviation of the real batch **per coordinate** (shape
+# `(1, 2)`), as torch's `std` computes it (dividing by $B - 1$).
 # Write `dragan_penalty(discriminator, real, noise, alpha, weight, noise_scale)` with `noise`
 # $=\mathbf{u}$ of shape `(B, 2)` and `alpha` of shape `(B, 1)`. The fakes do not appear at all.
 

@@ -175,8 +175,9 @@ checks.check_same_ranking(yours, critic)
 # Two independent samples of the same distribution are two different sets of points: to turn one
 # into the other, every point has to move to a partner in the other sample, and the typical gap
 # between a point and its assigned partner is of the order of the spacing between sample points.
-# In 2D that spacing shrinks like $n^{-1/2}$, so the exact $W$ between two samples of $n$ points is
-# biased upwards by a term that decays like $n^{-1/2}$ (slowly: 4 times more points halve it).
+# In 2D that spacing shrinks like $n^{-1/2}$, and matching adds a logarithmic factor (Ajtai, Komlós
+# and Tusnády): the exact $W$ between two samples of $n$ points is biased upwards by a term of
+# order $\sqrt{\log n / n}$, which decays slowly (4 times more points do not quite halve it).
 # The independent critic is a smooth function trained on one half of the data and evaluated on
 # the other half; it cannot exploit the particular positions of the evaluation points, so for two
 # samples of one distribution its estimate $\mathbb{E}_{p^*}[f] - \mathbb{E}_q[f]$ averages to about

@@ -102,6 +102,24 @@ def test_log_ratio_check():
     assert "prior odds" in one_sentence(failed.value)
 
 
+@pytest.mark.parametrize("rule", ["bernoulli", "hinge"])
+def test_a_right_loss_detached_from_the_logits_fails_the_visible_check(rule):
+    def detached(a, b, p):
+        return losses.get_scoring_rule(rule)(a, b, p).discriminator.item()
+
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_scoring_rule(detached, rule)
+    assert "detached from the logits" in one_sentence(failed.value)
+
+
+def test_a_bulk_error_that_ignores_its_threshold_fails_the_visible_check():
+    def default_threshold(estimated, true, threshold=3.0):
+        return (estimated - true)[true.abs() <= 3.0].abs().mean()
+
+    with pytest.raises(checks.CheckFailed):
+        checks.check_bulk_error(default_threshold)
+
+
 def test_bulk_error_check_recognises_averaging_over_everything():
     def everywhere(estimated, true, threshold=3.0):
         return (estimated - true).abs().mean()

@@ -163,6 +163,13 @@ def test_slopes_taken_at_r_instead_of_log_r():
         checks.check_slopes(saturating_slope, non_saturating_slope, r)
 
 
+def test_slopes_taken_where_d_is_r_instead_of_r_over_1_plus_r():
+    # at r = 1e-3 these differ from the right slopes by 1e-6, inside an absolute tolerance of 1e-5
+    r = 1e-3
+    with pytest.raises(checks.CheckFailed, match=r"D = σ\(l\) = r/\(1 \+ r\)"):
+        checks.check_slopes(r, 1 - r, r)
+
+
 def test_slopes_of_the_course_losses_pass(capsys):
     from gan_course.gan_losses import minimax
     from gan_course.gan_losses import non_saturating as ns

@@ -135,6 +135,16 @@ def test_dragan_with_one_std_for_all_coordinates_gets_the_per_coordinate_hint():
     assert "std of each coordinate" in one_sentence(failed.value)
 
 
+def test_dragan_with_the_std_that_divides_by_b_gets_its_hint():
+    def divides_by_b(discriminator, real, noise, alpha, weight=10.0, noise_scale=0.5):
+        sigma = ((real - real.mean(0)) ** 2).mean(0, keepdim=True).sqrt()
+        return _penalty_at(discriminator, real + alpha * noise_scale * sigma * noise, weight)
+
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_dragan_penalty(divides_by_b)
+    assert "divides by B − 1" in one_sentence(failed.value)
+
+
 @pytest.mark.parametrize("check", [checks.check_clip_weights, checks.check_wgan_gp_penalty,
                                    checks.check_dragan_penalty])
 def test_blank_tasks_say_not_implemented_yet(check):

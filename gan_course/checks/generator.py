@@ -74,12 +74,18 @@ def check_slopes(slope_saturating, slope_non_saturating, r: float) -> None:
     for name, got in (("slope_saturating", slope_saturating),
                       ("slope_non_saturating", slope_non_saturating)):
         got = as_number(got, name)
-        if not close(abs(got), expected[name], 1e-5):
+        # relative: at r = 1e-3 the saturating slope is itself about 1e-3
+        if not math.isclose(abs(got), expected[name], rel_tol=1e-5):
             at_r = {"slope_saturating": torch.sigmoid(torch.tensor(r)),
                     "slope_non_saturating": torch.sigmoid(torch.tensor(-r))}[name]
-            hint = ("the logit of a fake with ratio r is log r, not r" if close(abs(got), float(at_r), 1e-4)
-                    else "make the logit a tensor with requires_grad=True, then ask autograd for the "
-                         "loss's derivative with respect to it")
+            d_is_r = {"slope_saturating": r, "slope_non_saturating": 1 - r}[name]
+            if math.isclose(abs(got), float(at_r), rel_tol=1e-4):
+                hint = "the logit of a fake with ratio r is log r, not r"
+            elif math.isclose(abs(got), d_is_r, rel_tol=1e-4):
+                hint = "D is not r: with the logit l = log r, D = σ(l) = r/(1 + r)"
+            else:
+                hint = ("make the logit a tensor with requires_grad=True, then ask autograd for the "
+                        "loss's derivative with respect to it")
             raise failed(f"`{name}` is {got:.4g} but |∂ℓ/∂l| at l = log r = {math.log(r):.3f} is "
                          f"{expected[name]:.4g}. Hint: {hint}.")
     print(f"✓ the slopes are D = {expected['slope_saturating']:.2e} and 1 − D = "

@@ -209,14 +209,18 @@ def check_dragan_penalty(function, hidden: bool = False) -> None:
     reference = penalties.DRAGANPenalty(weight=weight, noise_scale=noise_scale, seed=seed)
     expected = float(reference(critic, real, fake).detach())
     if not close(got, expected, TOLERANCE):
-        global_std = real.std()
-        wrong_scale = real + alpha * noise_scale * global_std * noise
-        hint = ("scale the noise by the std of each coordinate, real.std(dim=0, keepdim=True), "
-                "not one std over all entries"
-                if close(got, weight * float(penalties.gradient_penalty(critic, wrong_scale).detach()),
-                         TOLERANCE) else
-                "DRAGAN looks at random points near the real ones: each real point moved by a "
-                "fraction α of noise that is scaled to the real batch's spread in each coordinate")
+        def penalty_at(std: Tensor) -> float:
+            points = real + alpha * noise_scale * std * noise
+            return weight * float(penalties.gradient_penalty(critic, points).detach())
+
+        if close(got, penalty_at(real.std()), TOLERANCE):
+            hint = ("scale the noise by the std of each coordinate, real.std(dim=0, keepdim=True), "
+                    "not one std over all entries")
+        elif close(got, penalty_at(real.std(dim=0, keepdim=True, correction=0)), TOLERANCE):
+            hint = "σ is the std torch's std computes, which divides by B − 1, not by B"
+        else:
+            hint = ("DRAGAN looks at random points near the real ones: each real point moved by a "
+                    "fraction α of noise that is scaled to the real batch's spread in each coordinate")
         raise failed(f"`{name}` gives {got:.6g} for a small MLP discriminator, but the DRAGAN "
                      f"penalty with the same noise and α is {expected:.6g} (λ={weight:g}, "
                      f"noise_scale={noise_scale:g}). Hint: {hint}.")
