@@ -176,7 +176,7 @@ for name, make in METHODS.items():
 #   arrive gets the chance to.
 # - **Success.** A record passes when its 500 samples $G_\theta(\mathbf{z})$ cover all 8 modes, at least 50% of
 #   them are of high quality (within $3\sigma$ of a mode), and their exact $W_1$ to 500 data samples is at
-#   most 0.35 (two samples of the ring itself are 0.14–0.23 apart at this size). A run *succeeds at a
+#   most 0.35 (two samples of the ring itself are 0.08–0.23 apart at this size). A run *succeeds at a
 #   budget* when it passes at 2 of its last 3 records up to that budget, so that one lucky record of a
 #   run that oscillates does not count, and one bad record of a run that has arrived does not spoil it.
 # - **Test.** Runs are paired by seed: each penalised method against NS-GAN, McNemar's exact test
@@ -244,7 +244,7 @@ plt.show()
 # %% [markdown]
 # The same snapshots in numbers: modes covered (of 8) and the share of high-quality samples
 # (within $3\sigma$ of a mode; both from 2,000 samples), and the exact $W_1$ between the 500 samples
-# shown and 500 data samples. Two samples of the ring itself are 0.14–0.23 apart at this size.
+# shown and 500 data samples. Two samples of the ring itself are 0.08–0.23 apart at this size.
 # Then the first record at which a run covers all 8 modes with at least half of its samples of
 # high quality (when it *arrives* on the ring), and the largest mean distance of its samples from
 # the origin over all records: above 2, the radius of the ring, the cloud went past the ring.

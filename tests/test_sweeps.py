@@ -407,3 +407,19 @@ def test_worker_processes_need_methods_they_can_import():
     with pytest.raises(ValueError, match="workers=1, or define it in a .py file"):
         sweeps.run_recorded_sweep(RING, methods, points, steps=2, record_every=1, n_eval=8,
                                   width=8, depth=1, batch_size=8, progress=False, workers=2)
+
+
+def test_two_samples_of_the_study_ring_are_as_far_apart_as_lesson_08_says():
+    """Lesson 08 and the study's comment: at 500 points, W₁ between two samples of the ring itself
+    is 0.08-0.23 (median 0.16 over 20 pairs), so the criterion's 0.35 is about twice the typical value."""
+    study = sweeps.MANY_PATHS_STUDY
+    ring, n = study.data(), study.criterion.n_eval
+
+    def sample(seed):
+        return ring.sample(n, rng=torch.Generator().manual_seed(seed))
+
+    distances = sorted(float(metrics.exact_wasserstein(sample(2 * s), sample(2 * s + 1))) for s in range(20))
+    median = (distances[9] + distances[10]) / 2
+    assert 0.075 <= distances[0] and distances[-1] <= 0.235
+    assert 0.15 <= median <= 0.17
+    assert study.criterion.max_wasserstein / median == pytest.approx(2.2, abs=0.15)
