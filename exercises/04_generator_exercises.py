@@ -85,6 +85,7 @@ checks.check_generator_loss(non_saturating_generator_loss, "non_saturating")
 
 # %% nbgrader={"grade": false, "grade_id": "slopes", "locked": false, "schema_version": 3, "solution": true, "task": false}
 r = 1e-3
+slope_saturating = slope_non_saturating = None  # your two measurements
 # YOUR CODE HERE
 raise NotImplementedError()
 print(f"saturating {slope_saturating:.2e}, non-saturating {slope_non_saturating:.4f}")

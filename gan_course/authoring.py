@@ -122,9 +122,12 @@ def make_course(course_dir: Path, solutions_dir: Path = ROOT / "solutions") -> l
     return written
 
 
-def run_in_kernel(notebook: nbformat.NotebookNode, directory: Path,
-                  timeout: int = 1800) -> nbformat.NotebookNode:
+def run_in_kernel(notebook: nbformat.NotebookNode, directory: Path, timeout: int = 1800,
+                  allow_errors: bool = False) -> nbformat.NotebookNode:
     """Execute ``notebook`` in place, its kernel working in ``directory``; return it.
+
+    A cell that raises stops the run (``CellExecutionError``) unless ``allow_errors``, which
+    records the error in the cell's outputs and goes on, as a learner who runs every cell would.
 
     The kernel talks over Unix sockets in a private folder. Kernels on TCP pick their
     ports by binding port 0 and releasing it, which races when several kernels start at
@@ -142,7 +145,8 @@ def run_in_kernel(notebook: nbformat.NotebookNode, directory: Path,
         config.KernelManager.transport = "ipc"
         config.KernelManager.ip = str(Path(sockets) / "kernel")
         NotebookClient(notebook, kernel_name=KERNEL_NAME, config=config, timeout=timeout,
-                       record_timing=False, resources={"metadata": {"path": str(directory)}}).execute()
+                       allow_errors=allow_errors, record_timing=False,
+                       resources={"metadata": {"path": str(directory)}}).execute()
     return notebook
 
 

@@ -93,6 +93,7 @@ checks.check_generator_loss(non_saturating_generator_loss, "non_saturating", hid
 
 # %% nbgrader={"grade": false, "grade_id": "slopes", "locked": false, "schema_version": 3, "solution": true, "task": false}
 r = 1e-3
+slope_saturating = slope_non_saturating = None  # your two measurements
 ### BEGIN SOLUTION
 logit = torch.tensor([float(torch.log(torch.tensor(r)))], requires_grad=True)
 slope_saturating = torch.autograd.grad(minimax(None, logit).generator, logit)[0].abs().item()

@@ -118,6 +118,14 @@ def test_slopes():
         checks.check_slopes(0.3, 0.3, 1e-3)
 
 
+def test_slopes_not_measured_yet_say_so():
+    # the task's cell sets both to None before its blank; a NameError would say nothing useful
+    with pytest.raises(NotImplementedError, match="`slope_saturating` is not implemented yet"):
+        checks.check_slopes(None, None, 1e-3)
+    with pytest.raises(NotImplementedError, match="`slope_non_saturating` is not implemented yet"):
+        checks.check_slopes(1e-3 / (1 + 1e-3), None, 1e-3)
+
+
 # --------------------------------------------------------------------------- the common wrong answers
 # Each one fails the VISIBLE check with a sentence naming the mistake.
 

@@ -145,6 +145,24 @@ def test_exercise_stops_at_the_first_blank_with_a_plain_message(path, monkeypatc
     assert len(error.traceback) == 1 and "not implemented yet" in error.traceback[0], error.traceback
 
 
+@pytest.mark.parametrize("path", EXERCISES, ids=name)
+def test_every_check_of_a_blank_task_says_not_implemented_yet(path, monkeypatch):
+    """A learner who runs a task's check before answering it, at any task, gets the one
+    sentence, not a NameError for a value the blank never set."""
+    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
+    notebook = run_in_kernel(read(path), path.parent, timeout=300, allow_errors=True)
+    kinds = _solution_and_check_cells(notebook)
+    for (kind, _), (next_kind, check) in zip(kinds, kinds[1:]):
+        if kind == "solution" and next_kind == "check":
+            errors = [o for o in notebook.cells[check].outputs if o.output_type == "error"]
+            grade_id = notebook.cells[check].metadata["nbgrader"]["grade_id"]
+            assert errors, f"{name(path)}: {grade_id} passed with its task blank"
+            assert errors[0].ename == "NotImplementedError" and len(errors[0].traceback) == 1 \
+                and "not implemented yet" in errors[0].traceback[0], (
+                    f"{name(path)}: {grade_id} with its task blank raised {errors[0].ename}: "
+                    f"{errors[0].evalue}")
+
+
 def test_quick_mode_is_what_the_tests_use():
     assert os.environ.get("GAN_COURSE_QUICK") == "1", "run the tests with `make test` (it sets quick mode)"
 
