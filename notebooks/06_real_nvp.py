@@ -351,9 +351,10 @@ plt.show()
 #
 # ## Part 5 · The talk's CelebA 32×32 experiment, on a GPU
 #
-# The talk's slides show, for CelebA 32×32: the bits/dim of the MLE-trained Real NVP beside that of the
-# WGAN-trained one, which is **above the uniform 8**; the independent critic's $W$ estimate for both (the
-# WGAN training minimises it); and the same with a shallower generator. (Dinh et al.'s published
+# The talk's slides plot, for CelebA 32×32 (their figures, "Bits/dim for NVP" to "MLE vs. WGAN
+# Training (shallower generator)", are not reproduced here): the bits/dim of the MLE-trained Real NVP
+# beside that of the WGAN-trained one, which is **above the uniform 8**; the independent critic's $W$
+# estimate for both (the WGAN training minimises it); and the same with a shallower generator. (Dinh et al.'s published
 # 3.02 bits/dim is for CelebA at 64×64 with a larger flow, so expect a small flow at 32×32 to score
 # worse by maximum likelihood.) The same two trainings of the same flow, with bits/dim and
 # the independent critic in `evaluation.json`:
