@@ -56,7 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/notebook_times.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check gan_course tests benchmarks
+	$(BIN)/ruff check gan_course tests benchmarks pilots
 
 clean:
 	rm -rf $(VENV) .pytest_cache

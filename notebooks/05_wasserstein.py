@@ -252,9 +252,10 @@ plt.show()
 # These step sizes are 10–20 times smaller than the Adam at $10^{-3}$ that the toy runs of lessons
 # 02–04 use, so the runs need many more steps. We fixed the budget before the runs below:
 # **10,000 generator steps** (50,000 critic updates) for both methods, from pilot runs on other
-# seeds (100–104, not shown): there the exact $W$ of the clipped runs had levelled off by about
-# 6,000 steps, and that of the WGAN-GP runs, which swing widely early on, by about 7,200 steps in all
-# five; 10,000 leaves a margin. The figure after the table checks the budget on the runs themselves.
+# seeds (100–104; `python pilots/05_wasserstein.py` reruns them, and `pilots/RESULTS.md` holds their
+# output). There the exact $W$ of every clipped run had settled, staying within a factor 1.5 of its
+# final level, by 6,250 steps, and that of every WGAN-GP run, which swing widely early on, by 6,875
+# steps; 10,000 leaves a margin. The figure after the table checks the budget on the runs themselves.
 #
 # We train **five seeds of each method**, every one from its own initial networks and its own stream
 # of data and noise. The seed-0 runs are the ones we look at in the player; every number about the
@@ -479,10 +480,9 @@ for method, rows in table.items():
 #   estimates are *negative* ($-0.07$ to $-0.18$, mean $-0.14 \pm 0.06$), $0.43$ below the exact $W$
 #   (interval $[-0.51, -0.34]$). At the end of training the generator's samples score *higher* than
 #   held-out data under the critic it was trained against. It is not "about 0", nor a noisy reading
-#   of $W$: with these settings it is below 0 in five runs of five. (With Adam at $10^{-3}$, an earlier
-#   version of this lesson read positive values below $W$; the direction held there too, the size
-#   depends on the settings. Five runs with Adam's $\beta = (0.5, 0.9)$ of the authors' code, not
-#   shown, read $-0.08$ to $-0.17$ as well.)
+#   of $W$: with these settings it is below 0 in five runs of five. (Five runs on the same seeds with
+#   Adam's $\beta = (0.5, 0.9)$ of the authors' code read $-0.08$ to $-0.17$ as well: a pilot,
+#   `python pilots/05_wasserstein.py`, whose output is in `pilots/RESULTS.md`.)
 # - **Much of that gap is lag.** Given 2,000 more updates against the frozen generator, the same
 #   critic climbs to $0.11 \pm 0.13$, positive in four seeds of five; it still reads below the exact
 #   $W$ in all five ($-0.18$, interval $[-0.27, -0.08]$). The critic was chasing a moving generator,

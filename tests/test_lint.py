@@ -1,4 +1,4 @@
-"""The package, tests and benchmarks pass ruff (the rules are in pyproject.toml)."""
+"""The package, tests, benchmarks and pilots pass ruff (the rules are in pyproject.toml)."""
 
 import subprocess
 import sys
@@ -7,6 +7,6 @@ from notebook_files import ROOT
 
 
 def test_ruff_finds_nothing():
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "gan_course", "tests", "benchmarks"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "gan_course", "tests", "benchmarks",
+                             "pilots"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
