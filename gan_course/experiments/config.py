@@ -309,7 +309,8 @@ def load_started_experiment(config: Path) -> Experiment:
         raise ValueError(f"{config} lacks {', '.join(missing)}: the run was started by an older "
                          "gan_course, which this one cannot resume or evaluate; train the "
                          "experiment again into a new --out.")
-    return load_experiment(config)
+    table.pop("quick", None)  # a run folder's file holds the settings the run used, quick or not
+    return experiment_from_table(table, name)
 
 
 def load_experiment(name_or_path, settings=(), quick: bool = False) -> Experiment:

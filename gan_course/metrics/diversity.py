@@ -41,9 +41,10 @@ def ms_ssim_settings(size: int) -> tuple[int, int]:
     coarsest scale, so M scales with a w×w window need size / 2^(M−1) ≥ w:
 
     - size ≥ 176: Wang et al.'s own setting, 5 scales, window 11 (176 / 16 = 11);
-    - size ≥ 7: window 7, as many scales (≤ 5) as keep the coarsest ≥ 7 pixels: 28 → 28, 14, 7
-      and 32 → 32, 16, 8 (3 scales); 64 → 4 scales;
-    - smaller (the 8×8 digits): window 3, 2 scales, 8 → 8, 4.
+    - size ≥ 14: window 7, as many scales (≤ 5) as keep the coarsest ≥ 7 pixels: 28 → 28, 14, 7
+      and 32 → 32, 16, 8 (3 scales); 64 → 4 scales; 14 → 2 scales;
+    - smaller: window 3, as many scales as keep the coarsest ≥ 3 pixels: the 8×8 digits get 2
+      (8 → 8, 4), 13 pixels get 3 (13 → 13, 6, 3).
     """
     size = check_int(size, "the image size", minimum=3)
     if size >= 176:

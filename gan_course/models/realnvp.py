@@ -23,7 +23,8 @@ and the models add ``log_prob(x)`` (nats per example), ``sample(n, rng)`` and ``
 
 Pixels. The image model's data space is the course's "gan" pixels, x ∈ [−1, 1] (as a DCGAN
 generator's, so one critic can judge both). Its first layers map them to the logit space
-where Dinh et al.'s flow works, counting both Jacobians:
+where the flow works, counting both Jacobians. The logit is a symmetric variant of Dinh et
+al.'s logit(α + (1 − α) y) (Sec. 4.1): it keeps p away from 1 as well as from 0:
 
     x ∈ [−1, 1] → y = (x + 1)/2 ∈ [0, 1]                 log|det| = −D log 2
     y → v = logit(α + (1 − 2α) y),  α = 0.05             log|det| = Σ [log(1 − 2α) − log p − log(1 − p)]
@@ -58,7 +59,7 @@ DATA_PIXELS = "gan"
 """The pixel range of the image model's data space: [−1, 1], as a DCGAN generator's samples."""
 
 LOGIT_ALPHA = 0.05
-"""Dinh et al.'s α: the logit sees α + (1 − 2α) y ∈ [0.05, 0.95], never 0 or 1."""
+"""Dinh et al.'s α = 0.05, in a symmetric logit: it sees α + (1 − 2α) y ∈ [0.05, 0.95], never 0 or 1."""
 
 # ---------------------------------------------------------------------------- masks
 
@@ -227,7 +228,8 @@ class PixelsToUnit(nn.Module):
 
 
 class LogitTransform(nn.Module):
-    """Dinh et al.'s preprocessing (Sec. 4.1): y ∈ [0, 1) → v ∈ ℝ, with p = α + (1 − 2α) y,
+    """A symmetric variant of Dinh et al.'s logit(α + (1 − α) y) (Sec. 4.1): y ∈ [0, 1] → v ∈ ℝ,
+    with p = α + (1 − 2α) y,
 
         encode:   v = logit(p) = log p − log(1 − p)
         forward:  y = (σ(v) − α)/(1 − 2α)
