@@ -139,7 +139,7 @@ def keep_freed_memory() -> bool:
     threshold back to the operating system (munmap, or trimming the top of the
     heap), and the next step faults the same pages back in, zero-filled. glibc
     also moves that threshold by itself, to the largest block freed so far, so
-    the same training code ran fast or up to 25% slower depending on what the
+    the same training code ran fast or up to 20% slower depending on what the
     process had allocated before it (3-5x more page faults; measured in
     benchmarks/RESULTS.md). Fixing both thresholds removes the dependence: blocks
     up to 32 MiB come from the heap, and up to 256 MiB of free heap is kept.
