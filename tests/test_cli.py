@@ -130,6 +130,59 @@ def test_a_folder_holding_a_run_is_neither_overwritten_nor_resumed_with_other_se
     assert is_one_sentence(sentence)
 
 
+def test_folders_and_files_that_cannot_be_used_get_one_sentence(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GAN_COURSE_QUICK", raising=False)
+    a_file, bad_toml = tmp_path / "a_file", tmp_path / "bad.toml"
+    a_file.write_text("")
+    bad_toml.write_text("steps = \n")
+    no_config, damaged, truncated = (tmp_path / name for name in ("no_config", "damaged", "truncated"))
+    for folder in (no_config, damaged, truncated):
+        folder.mkdir()
+    torch.save({"step": 1}, no_config / "checkpoint.pt")  # readable, but no config.toml beside it
+    (damaged / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    torch.save({"weights": torch.zeros(1000)}, truncated / "checkpoint.pt")
+    whole = (truncated / "checkpoint.pt").read_bytes()
+    (truncated / "checkpoint.pt").write_bytes(whole[:len(whole) // 2])
+    cases = [
+        (["train", "dcgan_mnist", "--quick", "--out", a_file],
+         f"--out {a_file} is a file, not a folder; give the path of a folder."),
+        (["train", "dcgan_mnist", "--quick", "--out", a_file / "run"],
+         f"cannot make the run's folder {a_file / 'run'}: {a_file} is not a folder you can write in; "
+         "give another --out."),
+        (["train", bad_toml, "--out", tmp_path / "run"], f"{bad_toml} is not valid TOML ("),
+        (["evaluate", no_config], f"{no_config} has no config.toml, which gan-course train writes"),
+        (["sample", damaged], f"{damaged / 'checkpoint.pt'} is damaged and cannot be read as a "
+                              "checkpoint (UnpicklingError); train again into a new --out, or put back "
+                              "a copy of the file."),
+        (["sample", truncated], f"{truncated / 'checkpoint.pt'} is damaged and cannot be read as a "
+                                "checkpoint (RuntimeError)"),
+    ]
+    for args, start in cases:
+        assert main([str(arg) for arg in args]) == 2
+        message = capsys.readouterr().err.strip()
+        assert message.startswith("gan-course: error: " + start), message
+        assert is_one_sentence(message.removeprefix("gan-course: error: ")), message
+    assert not (tmp_path / "run").exists()
+
+
+def test_what_a_run_prints_works_as_printed(tmp_path, capsys, monkeypatch):
+    """Quick mode from the environment, --set before NAME, --resume with nothing to resume."""
+    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
+    out = str(tmp_path / "run")
+    assert main(["train", "--set", *TINY, "steps=2", "dcgan_mnist", "--out", out, "--resume"]) == 0
+    printed = capsys.readouterr().out
+    assert f"nothing to resume in {out} (no checkpoint yet): starting at step 0" in printed
+    # the printed command carries --quick, which came from GAN_COURSE_QUICK=1
+    resume = (f"continue with: gan-course train dcgan_mnist --out {out} --set {' '.join(TINY)} steps=2 "
+              "--quick --resume")
+    assert resume in printed, printed
+    monkeypatch.delenv("GAN_COURSE_QUICK")
+    assert main(resume.removeprefix("continue with: gan-course ").split()) == 0
+    assert capsys.readouterr().out.endswith(f"{out} has finished all 2 steps; nothing to train.\n")
+    assert main(["sample", out, "--n", "4", "--seed", "3"]) == 0  # beside the seed-0 grid, not over it
+    assert (tmp_path / "run" / "sample_step_000002_seed3.png").is_file()
+
+
 # --------------------------------------------------------------------------- a quick run, sample, evaluate
 
 

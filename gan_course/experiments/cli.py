@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", help="the experiments, their time on one GPU, what they reproduce")
     train = commands.add_parser("train", help="train an experiment into a folder")
-    train.add_argument("experiment", metavar="NAME",
+    # optional here only so that `train --set k=v NAME`, where --set takes NAME for a setting,
+    # can be read as meant (see settings_before_name)
+    train.add_argument("experiment", metavar="NAME", nargs="?",
                        help="an experiment of `gan-course list`, or a TOML file")
     train.add_argument("--out", required=True, metavar="DIR", help="the run's folder")
     train.add_argument("--set", dest="settings", action="extend", nargs="+", default=[],
@@ -85,8 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_before_name(args, parser: argparse.ArgumentParser) -> None:
+    """`train --set a=1 NAME`: --set takes every word after it, NAME too; give NAME back."""
+    if args.command != "train" or args.experiment is not None:
+        return
+    if args.settings and "=" not in args.settings[-1]:
+        args.experiment = args.settings.pop()
+    else:
+        parser.error("train needs the experiment's NAME (gan-course list shows them) or a TOML file.")
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings_before_name(args, parser)
     commands = {"list": list_command, "train": train_command, "sample": sample_command,
                 "evaluate": evaluate_command}
     try:
@@ -117,7 +131,7 @@ def list_command(args) -> int:
 
 
 def train_command(args) -> int:
-    quick = args.quick or is_quick()
+    args.quick = quick = args.quick or is_quick()  # GAN_COURSE_QUICK=1 too: the resume command says --quick
     keep_freed_memory()  # every step frees and reallocates the same buffers (see its docstring)
     with user_input():
         experiment = load_experiment(args.experiment, args.settings, quick)
@@ -136,10 +150,12 @@ def train_command(args) -> int:
         stop_process(process)
 
 
-def resume_command(args) -> str:
+def resume_command(args, processes: int = 1) -> str:
+    command = ("gan-course" if processes == 1
+               else f"torchrun --nproc_per_node={processes} -m gan_course")
     settings = f" --set {' '.join(args.settings)}" if args.settings else ""
     quick = " --quick" if args.quick else ""
-    return f"gan-course train {args.experiment} --out {args.out}{settings}{quick} --resume"
+    return f"{command} train {args.experiment} --out {args.out}{settings}{quick} --resume"
 
 
 def introduction(run: Run, args, quick: bool) -> str:
@@ -150,10 +166,13 @@ def introduction(run: Run, args, quick: bool) -> str:
         lines.append(f"quick: {changed} (a smoke run of the same code, not the paper's run)")
     if run.start_step:
         lines.append(f"resuming {run.folder.root} from the checkpoint of step {run.start_step}")
+    elif args.resume:
+        lines.append(f"nothing to resume in {run.folder.root} (no checkpoint yet): starting at step 0")
     precision = "bfloat16" if uses_bfloat16(experiment, process) else "float32"
     processes = "1 process" if process.world_size == 1 else f"{process.world_size} processes"
     lines.append(f"{experiment.steps} steps on {process.device.type} ({processes}, {precision}) into "
-                 f"{run.folder.root}; if interrupted, continue with: {resume_command(args)}")
+                 f"{run.folder.root}; if interrupted, continue with: "
+                 f"{resume_command(args, process.world_size)}")
     return "\n".join(lines)
 
 
@@ -168,7 +187,8 @@ def train_and_report(run: Run, args) -> int:
         if run.process.is_main:
             kept = (f"{run.folder.checkpoint} holds step {run.last_checkpoint_step}"
                     if run.last_checkpoint_step is not None else "no checkpoint was written yet")
-            print(f"gan-course: interrupted; {kept}: continue with {resume_command(args)}", file=sys.stderr)
+            print(f"gan-course: interrupted; {kept}: continue with "
+                  f"{resume_command(args, run.process.world_size)}", file=sys.stderr)
         return INTERRUPTED_STATUS
     if run.process.is_main:
         grids = sorted(run.folder.samples.glob("step_*.png"))
@@ -269,6 +289,8 @@ def evaluate_command(args) -> int:
         print(f"  note: {note}")
     if "not_reported" in table:
         print(f"  not reported: {table['not_reported']}")
+    if "bits_per_dim" not in table and args.critic_steps != CRITIC_STEPS:
+        print("  note: --critic-steps was not used: only a Real NVP run's evaluation trains a critic")
     print(f"wrote {args.run}/evaluation.json")
     return 0
 

@@ -273,7 +273,11 @@ def read_toml(name_or_path) -> tuple[dict, str]:
         if not path.is_file():
             raise FileNotFoundError(f"there is no file {path}; give the path of a TOML file or "
                                     f"one of the experiments: {', '.join(experiment_names())}.")
-        table, name = tomllib.loads(path.read_text()), path.stem
+        try:
+            table, name = tomllib.loads(path.read_text()), path.stem
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path} is not valid TOML ({error}); correct that line, or copy a "
+                             "shipped experiment (gan-course list) and edit it.") from None
     elif text in experiment_names():
         table, name = tomllib.loads((configs_folder() / f"{text}.toml").read_text()), text
     else:
@@ -304,6 +308,10 @@ def load_started_experiment(config: Path) -> Experiment:
     A setting added to Experiment after the run started is missing from the file: the
     run cannot be rebuilt as it was, so it is refused with a sentence that says so, not
     with the advice for a hand-written TOML file."""
+    if not Path(config).is_file():
+        raise FileNotFoundError(f"{Path(config).parent} has no config.toml, which gan-course train "
+                                "writes into every run's folder and which rebuilds the run's networks; "
+                                "give the folder of a run.")
     table, name = read_toml(config)
     if missing := missing_keys(table):
         raise ValueError(f"{config} lacks {', '.join(missing)}: the run was started by an older "

@@ -200,10 +200,12 @@ def draw_samples(generator: nn.Module, n: int, noise_dim: int, seed: int) -> Ten
 
 
 def sample_grid(run_folder, n: int = 64, seed: int = 0):
-    """Write a grid of n samples from the latest checkpoint; return its path."""
+    """Write a grid of n samples from the latest checkpoint; return its path
+    (sample_step_NNNNNN.png, or sample_step_NNNNNN_seedS.png for another seed S than 0)."""
     generator, experiment, step = load_generator(run_folder)
     samples = draw_samples(generator, n, experiment.noise_dim, experiment.seed + SAMPLE_STREAM + seed)
-    return save_image_grid(samples, RunFolder(run_folder).root / f"sample_step_{step:06d}.png")
+    name = f"sample_step_{step:06d}" + (f"_seed{seed}" if seed else "")
+    return save_image_grid(samples, RunFolder(run_folder).root / f"{name}.png")
 
 
 def nearest_distances(queries: Tensor, references: Tensor) -> Tensor:

@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Callable
 
@@ -103,7 +104,13 @@ def save_checkpoint(path: Path, state: dict) -> Path:
 
 def load_checkpoint(path: Path) -> dict:
     """A checkpoint, on the CPU, read without running any pickled code (``weights_only=True``)."""
-    return torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError) as error:
+        # checkpoints are written whole (write_atomically), so this one was changed afterwards;
+        # torch's own message (a zip reader's, or advice on weights_only) would mislead here
+        raise ValueError(f"{path} is damaged and cannot be read as a checkpoint ({type(error).__name__}); "
+                         "train again into a new --out, or put back a copy of the file.") from None
 
 
 # --------------------------------------------------------------------------- metrics.csv

@@ -375,7 +375,16 @@ def gather(streams: dict, process: Process) -> list[dict]:
 
 
 def check_folder(folder: RunFolder, experiment: Experiment, resume: bool) -> None:
-    """Refuse to overwrite a run, and to resume one with other settings than it started with."""
+    """Refuse a folder that cannot be made, to overwrite a run, and to resume one with other
+    settings than it started with."""
+    if folder.root.exists() and not folder.root.is_dir():
+        raise FileExistsError(f"--out {folder.root} is a file, not a folder; give the path of a folder.")
+    nearest = folder.root
+    while not nearest.exists():  # the folder that would hold the new ones
+        nearest = nearest.parent
+    if not nearest.is_dir() or not os.access(nearest, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot make the run's folder {folder.root}: {nearest} is not a folder "
+                         "you can write in; give another --out.")
     if not folder.config.is_file():
         return
     if not resume:
