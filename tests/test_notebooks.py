@@ -4,14 +4,15 @@ nbval (run by `make test` over notebooks/ and solutions/) executes the lectures 
 solutions; these tests check what nbval cannot.
 """
 
+import functools
 import os
 import re
 import tempfile
+from unittest import mock
 
 import jupytext
 import nbformat
 import pytest
-from nbclient.exceptions import CellExecutionError
 from notebook_files import ALL_NOTEBOOKS, EXERCISES, LECTURES, ROOT, SOLUTIONS, cell_sources, name, read
 
 from gan_course.authoring import make_exercises, run_in_kernel
@@ -128,39 +129,51 @@ def test_points_per_assignment_match_the_readme():
     assert (total, by_hand) == (sum(t for _, _, t in found.values()), sum(m for _, m, _ in found.values()))
 
 
+@functools.cache
+def run_blank_exercise(path):
+    """The exercise run top to bottom in quick mode, every cell, as a learner who runs all of them
+    before answering would: a cell that raises keeps its error and the run goes on. Up to its
+    first error the run is the one that stops there. Both tests below read it: one run each."""
+    with mock.patch.dict(os.environ, {"GAN_COURSE_QUICK": "1"}):
+        return run_in_kernel(read(path), path.parent, timeout=300, allow_errors=True)
+
+
+def errors_of(cell):
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def is_plain_not_implemented(error) -> bool:
+    return (error.ename == "NotImplementedError" and len(error.traceback) == 1
+            and "not implemented yet" in error.traceback[0])
+
+
 @pytest.mark.parametrize("path", EXERCISES, ids=name)
-def test_exercise_stops_at_the_first_blank_with_a_plain_message(path, monkeypatch):
-    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
-    notebook = read(path)
+def test_exercise_stops_at_the_first_blank_with_a_plain_message(path):
+    notebook = run_blank_exercise(path)
     first_solution, first_check = [index for _, index in _solution_and_check_cells(notebook)][:2]
-    with pytest.raises(CellExecutionError) as raised:
-        run_in_kernel(notebook, path.parent, timeout=300)
-    assert raised.value.ename == "NotImplementedError", f"{name(path)} failed with {raised.value.ename}"
-    failed = [i for i, c in enumerate(notebook.cells)
-              if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+    failed = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and errors_of(c)]
     assert failed and first_solution <= failed[0] <= first_check, (
         f"{name(path)} stopped at cell {failed}, not at its first blank "
         f"(cells {first_solution}-{first_check})")
-    error = next(o for o in notebook.cells[failed[0]].outputs if o.output_type == "error")
-    assert len(error.traceback) == 1 and "not implemented yet" in error.traceback[0], error.traceback
+    error = errors_of(notebook.cells[failed[0]])[0]
+    assert error.ename == "NotImplementedError", f"{name(path)} failed with {error.ename}"
+    assert is_plain_not_implemented(error), error.traceback
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=name)
-def test_every_check_of_a_blank_task_says_not_implemented_yet(path, monkeypatch):
+def test_every_check_of_a_blank_task_says_not_implemented_yet(path):
     """A learner who runs a task's check before answering it, at any task, gets the one
     sentence, not a NameError for a value the blank never set."""
-    monkeypatch.setenv("GAN_COURSE_QUICK", "1")
-    notebook = run_in_kernel(read(path), path.parent, timeout=300, allow_errors=True)
+    notebook = run_blank_exercise(path)
     kinds = _solution_and_check_cells(notebook)
     for (kind, _), (next_kind, check) in zip(kinds, kinds[1:]):
         if kind == "solution" and next_kind == "check":
-            errors = [o for o in notebook.cells[check].outputs if o.output_type == "error"]
+            errors = errors_of(notebook.cells[check])
             grade_id = notebook.cells[check].metadata["nbgrader"]["grade_id"]
             assert errors, f"{name(path)}: {grade_id} passed with its task blank"
-            assert errors[0].ename == "NotImplementedError" and len(errors[0].traceback) == 1 \
-                and "not implemented yet" in errors[0].traceback[0], (
-                    f"{name(path)}: {grade_id} with its task blank raised {errors[0].ename}: "
-                    f"{errors[0].evalue}")
+            assert is_plain_not_implemented(errors[0]), (
+                f"{name(path)}: {grade_id} with its task blank raised {errors[0].ename}: "
+                f"{errors[0].evalue}")
 
 
 def test_quick_mode_is_what_the_tests_use():
