@@ -43,6 +43,14 @@ def assert_same(a, b, where="checkpoint"):
         assert a == b, where
 
 
+def assert_same_training(checkpoint_a: Path, checkpoint_b: Path) -> None:
+    """The two checkpoint files hold the same training state: equal but for the seconds each run's
+    clock read (``elapsed_s``)."""
+    a, b = load_checkpoint(checkpoint_a), load_checkpoint(checkpoint_b)
+    assert a.pop("elapsed_s") >= 0 and b.pop("elapsed_s") >= 0
+    assert_same(a, b)
+
+
 def kill_then_resume(arguments: list, out: Path, environment: dict, steps: int) -> int:
     """Train ``arguments`` into ``out``, SIGKILL the process once its first checkpoint is on disk,
     then ``--resume`` it to the end; the step the run resumed from (checked to be a mid-run one)."""

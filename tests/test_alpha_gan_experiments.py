@@ -11,7 +11,14 @@ import subprocess
 import pytest
 import torch
 from PIL import Image
-from run_checks import assert_same, command, is_one_sentence, kill_then_resume, read_metrics
+from run_checks import (
+    assert_same,
+    assert_same_training,
+    command,
+    is_one_sentence,
+    kill_then_resume,
+    read_metrics,
+)
 from stand_in_cifar10 import use_stand_in_cifar10
 
 from gan_course.alpha_gan import HybridNetworks
@@ -268,7 +275,7 @@ def test_an_alpha_gan_killed_by_sigkill_resumes_to_exactly_the_numbers_of_an_uni
     killed_at = kill_then_resume(RESUMABLE, killed, environment, steps=600)
 
     # all four networks, their optimisers, the EMA and the batches' stream, number for number
-    assert_same(load_checkpoint(killed / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt"))
+    assert_same_training(killed / "checkpoint.pt", whole / "checkpoint.pt")
     columns = ALPHA_GAN_METRICS_COLUMNS[:6]
     losses = [[tuple(row[column] for column in columns) for row in read_metrics(folder)]
               for folder in (killed, whole)]

@@ -14,14 +14,21 @@ from pathlib import Path
 import pytest
 import torch
 from PIL import Image
-from run_checks import assert_same, command, is_one_sentence, kill_then_resume, read_metrics
+from run_checks import (
+    assert_same,
+    assert_same_training,
+    command,
+    is_one_sentence,
+    kill_then_resume,
+    read_metrics,
+)
 
 from gan_course.data.images import ImageBatches, load_images
 from gan_course.experiments import evaluation
 from gan_course.experiments.cli import gpu_time, main
 from gan_course.experiments.config import experiment_names, load_experiment
 from gan_course.experiments.evaluation import compare_with_real, evaluate_generator, evaluate_run
-from gan_course.experiments.outputs import load_checkpoint
+from gan_course.experiments.outputs import load_checkpoint, save_checkpoint
 from gan_course.experiments.run import build_networks
 from gan_course.metrics.features import CACHE_ENV_VAR
 
@@ -115,7 +122,8 @@ def test_a_folder_holding_a_run_is_neither_overwritten_nor_resumed_with_other_se
     assert f"{out} was started with lr_gen=0.0002; resume it with the settings it started with" in errors
     # resuming a finished run trains no further
     assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings, "--resume"]) == 0
-    assert capsys.readouterr().out.endswith(f"{out} has finished all 4 steps; nothing to train.\n")
+    assert capsys.readouterr().out.endswith(f"{out} has finished all 4 steps; nothing to train (add "
+                                            "--set steps=N, with N above 4, to train it further).\n")
     assert_same(load_checkpoint(tmp_path / "run" / "checkpoint.pt"), written)
     # a run started before a setting existed: its config.toml lacks it
     config = tmp_path / "run" / "config.toml"
@@ -178,7 +186,7 @@ def test_what_a_run_prints_works_as_printed(tmp_path, capsys, monkeypatch):
     assert resume in printed, printed
     monkeypatch.delenv("GAN_COURSE_QUICK")
     assert main(resume.removeprefix("continue with: gan-course ").split()) == 0
-    assert capsys.readouterr().out.endswith(f"{out} has finished all 2 steps; nothing to train.\n")
+    assert f"{out} has finished all 2 steps; nothing to train" in capsys.readouterr().out
     assert main(["sample", out, "--n", "4", "--seed", "3"]) == 0  # beside the seed-0 grid, not over it
     assert (tmp_path / "run" / "sample_step_000002_seed3.png").is_file()
 
@@ -344,6 +352,31 @@ def test_cifar10_without_its_classifier_or_its_images_gets_the_diversity_and_the
 # --------------------------------------------------------------------------- resume after SIGKILL
 
 
+def test_a_resumed_run_may_train_further_and_log_at_other_intervals_but_not_shorten(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    settings = ["--set", *TINY, "steps=4", "log_every=2", "checkpoint_every=2"]
+    assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings]) == 0
+    # the first session as if it had taken 1,000 s, so that the clock's going on shows
+    checkpoint = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    save_checkpoint(tmp_path / "run" / "checkpoint.pt", {**checkpoint, "elapsed_s": 1000.0})
+    assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings, "steps=9", "log_every=3",
+                 "--resume"]) == 0
+    assert "resuming" in capsys.readouterr().out
+    rows = read_metrics(tmp_path / "run")
+    assert [int(row["step"]) for row in rows] == [2, 4, 6, 9]
+    elapsed = [float(row["elapsed_s"]) for row in rows]
+    assert elapsed[1] < 1000 <= elapsed[2] <= elapsed[3]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert (summary["step"], summary["resumed_from_step"], summary["checkpoint_step"]) == (9, 4, 9)
+    assert summary["elapsed_s"] >= elapsed[3] and summary["seconds"] < 1000
+    assert "steps = 9" in (tmp_path / "run" / "config.toml").read_text()
+    assert main(["train", "dcgan_mnist", "--quick", "--out", out, *settings, "--resume"]) == 2
+    message = capsys.readouterr().err.strip().removeprefix("gan-course: error: ")
+    assert message == (f"{out} has trained 9 steps already, more than steps=4; resume it with steps of at "
+                       "least 9.")
+    assert is_one_sentence(message)
+
+
 RESUMABLE = ["dragan_ns_cifar10", "--quick", "--set", *TINY, "steps=1000", "log_every=25",
              "sample_every=500", "checkpoint_every=50", "ema_decay=0.9"]
 
@@ -356,7 +389,7 @@ def test_a_run_killed_by_sigkill_resumes_to_exactly_the_numbers_of_an_uninterrup
     killed_at = kill_then_resume(RESUMABLE, killed, environment, steps=1000)
     assert uninterrupted.wait(timeout=300) == 0
 
-    assert_same(load_checkpoint(killed / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt"))
+    assert_same_training(killed / "checkpoint.pt", whole / "checkpoint.pt")
     losses = [[(row["step"], row["disc_loss"], row["gen_loss"]) for row in read_metrics(folder)]
               for folder in (killed, whole)]
     assert losses[0] == losses[1] and len(losses[0]) == 40
@@ -444,7 +477,7 @@ def test_torchrun_trains_two_processes_with_ddp_that_resume_exactly_after_sigkil
     resumed = subprocess.run([*TWO_PROCESSES, "--out", killed, "--resume"], env=environment,
                              capture_output=True, text=True, timeout=180)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert_same(load_checkpoint(killed / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt"))
+    assert_same_training(killed / "checkpoint.pt", whole / "checkpoint.pt")
     losses = [[(row["step"], row["disc_loss"], row["gen_loss"]) for row in read_metrics(folder)]
               for folder in (killed, whole)]
     assert losses[0] == losses[1] and len(losses[0]) == 20

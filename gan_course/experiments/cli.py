@@ -141,7 +141,8 @@ def train_command(args) -> int:
             run = prepare_run(experiment, args.out, args.resume, process)
         if run.start_step >= experiment.steps:
             if process.is_main:
-                print(f"{run.folder.root} has finished all {experiment.steps} steps; nothing to train.")
+                print(f"{run.folder.root} has finished all {experiment.steps} steps; nothing to train "
+                      f"(add --set steps=N, with N above {experiment.steps}, to train it further).")
             return 0
         if process.is_main:
             print(introduction(run, args, quick))

@@ -3,7 +3,9 @@
     DIR/config.toml       the resolved experiment (``gan-course train DIR/config.toml`` trains it again)
     DIR/metrics.csv       step, disc_loss, gen_loss, steps_per_s, images_per_s, elapsed_s
                           (a maximum-likelihood run: step, nll, bits_per_dim, ...; an α-GAN run:
-                          step, disc_loss, code_disc_loss, enc_loss, gen_loss, reconstruction_l1, ...)
+                          step, disc_loss, code_disc_loss, enc_loss, gen_loss, reconstruction_l1, ...);
+                          elapsed_s counts the seconds of training since step 0, over every
+                          session of a resumed run
     DIR/samples/          sample grids, step_000200.png, ... (the same noise at every step)
     DIR/checkpoint.pt     the latest checkpoint (``torch.load(path, weights_only=True)`` reads it)
     DIR/summary.json      how the run ended, its speed and where everything is

@@ -294,6 +294,7 @@ class Run:
     code_optimizer: torch.optim.Optimizer | None = None
     start_step: int = 0
     last_checkpoint_step: int | None = None
+    elapsed_before: float = 0.0        # seconds that earlier sessions took to train to start_step
     trained_generator: nn.Module = field(init=False)   # what train calls (see for_training)
     trained_discriminator: nn.Module | None = field(init=False)
     trained_networks: HybridNetworks | None = field(init=False, default=None)  # what train_hybrid calls
@@ -319,15 +320,16 @@ class Run:
             noise = self.sample_noise.to(self.process.device)
             save_image_grid(generate(self.sampler, noise), self.folder.sample_grid(step))
 
-    def save_checkpoint(self, step: int) -> None:
-        """Write the checkpoint of ``step`` (every process takes part: each sends its streams)."""
+    def save_checkpoint(self, step: int, elapsed_s: float) -> None:
+        """Write the checkpoint of ``step``, reached after ``elapsed_s`` seconds of training
+        (every process takes part: each sends its streams)."""
         streams = gather(random_streams(self), self.process)
         if self.process.is_main:
-            save_checkpoint(self.folder.checkpoint, self.checkpoint_state(step, streams))
+            save_checkpoint(self.folder.checkpoint, self.checkpoint_state(step, elapsed_s, streams))
         self.last_checkpoint_step = step
 
-    def checkpoint_state(self, step: int, streams: list[dict]) -> dict:
-        state = {"step": step, "experiment": self.experiment.settings,
+    def checkpoint_state(self, step: int, elapsed_s: float, streams: list[dict]) -> dict:
+        state = {"step": step, "elapsed_s": elapsed_s, "experiment": self.experiment.settings,
                  "image_shape": list(self.image_shape),
                  "generator": self.generator.state_dict(),
                  "gen_optimizer": self.gen_optimizer.state_dict(),
@@ -374,9 +376,15 @@ def gather(streams: dict, process: Process) -> list[dict]:
     return gathered
 
 
+CHANGEABLE_ON_RESUME = ("steps", "log_every", "sample_every", "checkpoint_every", "data_root")
+"""The settings a resumed run may change: how long it trains (more steps extend a finished run),
+how often it writes, and where its data lives. Every other setting changes the arithmetic that
+the checkpoint continues, so changing it makes a new run."""
+
+
 def check_folder(folder: RunFolder, experiment: Experiment, resume: bool) -> None:
     """Refuse a folder that cannot be made, to overwrite a run, and to resume one with other
-    settings than it started with."""
+    settings than it started with (but for ``CHANGEABLE_ON_RESUME``)."""
     if folder.root.exists() and not folder.root.is_dir():
         raise FileExistsError(f"--out {folder.root} is a file, not a folder; give the path of a folder.")
     nearest = folder.root
@@ -392,10 +400,12 @@ def check_folder(folder: RunFolder, experiment: Experiment, resume: bool) -> Non
                               "or give another --out.")
     started = load_started_experiment(folder.config)
     changed = [f"{key}={value!r}" for key, value in started.settings.items()
-               if getattr(experiment, key) != value]
+               if getattr(experiment, key) != value and key not in CHANGEABLE_ON_RESUME]
     if changed:
         raise ValueError(f"{folder.root} was started with {', '.join(changed)}; resume it with the "
-                         "settings it started with, or give another --out for the new ones.")
+                         "settings it started with (only steps, log_every, sample_every, "
+                         "checkpoint_every and data_root may change), or give another --out for the "
+                         "new ones.")
 
 
 def restore(run: Run, checkpoint: dict) -> None:
@@ -419,6 +429,7 @@ def restore(run: Run, checkpoint: dict) -> None:
         run.ema.load_state_dict(checkpoint["ema"])
     restore_random_streams(run, streams[run.process.rank])
     run.start_step = run.last_checkpoint_step = checkpoint["step"]
+    run.elapsed_before = checkpoint.get("elapsed_s", 0.0)  # absent from checkpoints of older versions
 
 
 def prepare_run(experiment: Experiment, out, resume: bool = False, process: Process | None = None,
@@ -479,6 +490,9 @@ def prepare_run(experiment: Experiment, out, resume: bool = False, process: Proc
         run.code_optimizer = adam(code_discriminator, experiment.lr_disc, experiment)
     if resume and folder.checkpoint.is_file():
         restore(run, load_checkpoint(folder.checkpoint))
+    if run.start_step > experiment.steps:
+        raise ValueError(f"{folder.root} has trained {run.start_step} steps already, more than "
+                         f"steps={experiment.steps}; resume it with steps of at least {run.start_step}.")
     if by_likelihood:  # flow_step trains the flow itself (see Experiment.compile)
         run.trained_generator, run.trained_discriminator = generator, None
     elif encoder is not None:
@@ -551,7 +565,13 @@ class RunRecorder:
         if step % experiment.sample_every == 0 or last:
             run.save_samples(step)
         if step % experiment.checkpoint_every == 0 or last:
-            run.save_checkpoint(step)
+            run.save_checkpoint(step, self.elapsed_s())
+
+    def elapsed_s(self) -> float:
+        """Seconds of training from step 0 to now, over every session of a resumed run (the
+        steps a killed session trained after its last checkpoint are not counted: they are
+        trained again)."""
+        return self.run.elapsed_before + time.perf_counter() - self.started
 
     def log(self, step: int, losses: dict[str, Tensor]) -> None:
         experiment = self.run.experiment
@@ -565,7 +585,7 @@ class RunRecorder:
         steps_per_s = (step - self.logged_step) / max(now - self.logged_time, 1e-9)
         images_per_s = steps_per_s * images_per_step(experiment)
         row.update(steps_per_s=f"{steps_per_s:.4g}", images_per_s=f"{images_per_s:.4g}",
-                   elapsed_s=f"{now - self.started:.1f}")
+                   elapsed_s=f"{self.run.elapsed_before + now - self.started:.1f}")
         if self.metrics is not None:
             self.metrics.append(row)
         self.last_row, self.logged_step, self.logged_time = row, step, now
@@ -657,6 +677,8 @@ def train_run(run: Run, progress: bool = True) -> dict:
 
 
 def write_summary(run: Run, recorder: RunRecorder, status: str) -> dict:
+    """summary.json: how this session ended, its seconds and images/s, and elapsed_s, the seconds
+    of training since step 0 over every session (as in metrics.csv)."""
     experiment, folder = run.experiment, run.folder
     seconds = time.perf_counter() - recorder.started
     steps_done = recorder.step - run.start_step
@@ -665,6 +687,7 @@ def write_summary(run: Run, recorder: RunRecorder, status: str) -> dict:
         "experiment": experiment.name, "status": status, "step": recorder.step,
         "steps": experiment.steps, "resumed_from_step": run.start_step,
         "seconds": round(seconds, 2), "images_per_s": round(images / max(seconds, 1e-9), 1),
+        "elapsed_s": round(recorder.elapsed_s(), 2),
         **{column: recorder.last_row.get(column) for column in loss_columns(experiment)},
         "device": str(run.process.device), "processes": run.process.world_size,
         "precision": "bfloat16" if uses_bfloat16(experiment, run.process) else "float32",
