@@ -3,6 +3,7 @@
     python -m gan_course.authoring execute notebooks/01_density_ratio.ipynb ...
     python -m gan_course.authoring exercises
     python -m gan_course.authoring course [DIR]
+    python -m gan_course.authoring one-blank [solutions/NN_slug_exercises.ipynb ...]
 
 The percent-format ``.py`` twin is the source of a notebook. ``execute`` reads
 it, runs it in full mode (quick mode with ``--quick``) and stores the outputs in
@@ -10,6 +11,8 @@ the ``.ipynb``. ``exercises`` turns each ``solutions/*.ipynb`` into
 ``exercises/*.ipynb`` (and its ``.py`` twin) with nbgrader's ``ClearSolutions``
 and ``ClearHiddenTests`` preprocessors, run through nbconvert, and no outputs.
 ``course`` builds a ready nbgrader course folder from ``solutions/`` (``make course``).
+``one-blank`` grades, for each task, the solution with that task alone left blank, and reports
+any check of another task that fails with it (a cascade that nbgrader would grade twice).
 These need the ``dev`` extra (nbgrader, nbclient).
 """
 
@@ -22,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import jupytext
 import nbformat
@@ -150,6 +154,47 @@ def run_in_kernel(notebook: nbformat.NotebookNode, directory: Path, timeout: int
     return notebook
 
 
+def grading(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def own_checks(solution: nbformat.NotebookNode) -> dict[str, list[str]]:
+    """{task: its graded checks}: the graded code cells after a task's cell and before the next's."""
+    owned, task = {}, None
+    for cell in solution.cells:
+        if cell.cell_type != "code":
+            continue
+        if grading(cell).get("solution"):
+            task = grading(cell)["grade_id"]
+            owned[task] = []
+        elif grading(cell).get("grade") and task is not None:
+            owned[task].append(grading(cell)["grade_id"])
+    return owned
+
+
+def checks_failing_with_one_blank(solution_path: Path) -> dict[str, list[str]]:
+    """{task: the graded checks that fail} when a submission leaves that task, and only that one,
+    blank: the solution with the task's cell as the exercise has it, run in quick mode as
+    nbgrader's autograde runs it (every cell, errors kept, hidden tests in). One kernel run per
+    task. Each task's own check should be the only one listed: a later check that fails too
+    would take a learner's points twice for one blank."""
+    solution = nbformat.read(solution_path, as_version=4)
+    exercise = exercise_from_solution(solution)
+    tasks = [index for index, cell in enumerate(solution.cells)
+             if cell.cell_type == "code" and grading(cell).get("solution")]
+    failing = {}
+    with mock.patch.dict(os.environ, {QUICK_ENV_VAR: "1"}):  # the kernels inherit it
+        for task in tasks:
+            submission = nbformat.from_dict(solution)
+            submission.cells[task].source = exercise.cells[task].source
+            run_in_kernel(submission, Path(solution_path).parent, timeout=600, allow_errors=True)
+            failing[grading(solution.cells[task])["grade_id"]] = [
+                grading(cell)["grade_id"] for cell in submission.cells
+                if grading(cell).get("grade") and cell.cell_type == "code"
+                and any(output.output_type == "error" for output in cell.get("outputs", []))]
+    return failing
+
+
 def run_notebook(path: Path, quick: bool = False) -> tuple[nbformat.NotebookNode, float]:
     """Build a notebook from its .py twin (if any) and execute it; return it and the seconds taken."""
     path = Path(path)
@@ -199,6 +244,20 @@ def execute_notebook(path: Path, quick: bool = False) -> float:
     return seconds
 
 
+def report_one_blank(solutions: list[Path]) -> int:
+    """Print, per task, the checks its blank fails; 1 if one fails another task's check."""
+    status = 0
+    for path in solutions:
+        owned = own_checks(nbformat.read(path, as_version=4))
+        for task, failing in checks_failing_with_one_blank(path).items():
+            others = [check for check in failing if check not in owned[task]]
+            status = status or int(bool(others) or not failing)
+            verdict = ("ALSO FAILS " + ", ".join(others)) if others else (
+                "its own check only" if failing else "NO CHECK FAILS")
+            print(f"{Path(path).stem}: blank {task}: {verdict}", flush=True)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gan_course.authoring", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -208,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--quick", action="store_true",
                      help="quick mode (for a fast look; commit full-mode outputs)")
     commands.add_parser("exercises", help="regenerate exercises/ from solutions/")
+    alone = commands.add_parser("one-blank", help="check that each task's blank fails its own check "
+                                                 "and no other (a kernel run per task)")
+    alone.add_argument("solutions", nargs="*", type=Path)
     course = commands.add_parser("course", help="build an nbgrader course folder from solutions/")
     course.add_argument("directory", nargs="?", type=Path, default=ROOT / "course")
     args = parser.parse_args(argv)
@@ -216,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path}")
         print(f"wrote {args.directory / 'nbgrader_config.py'}; next: cd {args.directory} && "
               "nbgrader generate_assignment 01_density_ratio")
+    elif args.command == "one-blank":
+        return report_one_blank(args.solutions or sorted((ROOT / "solutions").glob("*.ipynb")))
     elif args.command == "exercises":
         for path in make_exercises():
             print(f"wrote {path.relative_to(ROOT)} and its .py twin")

@@ -1,10 +1,12 @@
 """The exercise checks: a ✓ for right answers, one plain sentence otherwise."""
 
+import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
 
 from gan_course import checks, losses
+from gan_course.authoring import run_in_kernel
 
 
 def reference_bernoulli(logits_real, logits_fake, prior=0.5):
@@ -157,3 +159,28 @@ def test_plain_display_shows_one_line_for_course_errors_only():
     checks.core.show_plainly(shell, type(plain), plain, None)
     checks.core.show_plainly(shell, ValueError, ValueError("a bug"), None)
     assert shell.shown == [["CheckFailed: answer differs"], "full traceback"]
+
+
+def test_a_blank_reached_from_any_cell_shows_one_sentence_naming_its_function(tmp_path):
+    """A cell that uses a learner's blank function (a demonstration, the learner's own cell), or
+    a blank at a cell's top level, shows one sentence; a library's NotImplementedError keeps its
+    traceback."""
+    cells = ["import gan_course.checks",
+             "def bernoulli_loss(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()",
+             "def demonstration():\n    return bernoulli_loss(1.0)\n\ndemonstration()",
+             "r = 1e-3\n# YOUR CODE HERE\nraise NotImplementedError()",
+             "raise NotImplementedError('a library says why')",
+             "import library\nlibrary.abstract()"]
+    (tmp_path / "library.py").write_text("def abstract():\n    raise NotImplementedError()\n")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    run_in_kernel(notebook, tmp_path, timeout=120, allow_errors=True)
+    errors = [[o for o in cell.outputs if o.output_type == "error"] for cell in notebook.cells]
+    assert [len(e) for e in errors] == [0, 0, 1, 1, 1, 1]
+    assert errors[2][0].traceback == [
+        "NotImplementedError: `bernoulli_loss` is not implemented yet: replace `raise NotImplementedError()` "
+        "with your code, run that cell, then run this cell again."]
+    assert errors[3][0].traceback == [
+        "NotImplementedError: this cell's task is not answered yet: replace `raise NotImplementedError()` "
+        "with your code, then run the cell again."]
+    assert len(errors[4][0].traceback) > 1 and errors[4][0].evalue == "a library says why"
+    assert len(errors[5][0].traceback) > 1 and "library.py" in "".join(errors[5][0].traceback)

@@ -93,3 +93,38 @@ def test_autograde_gives_the_solution_full_marks_and_the_release_zero(graded_cou
         assert solution.code_score == solution.max_code_score
         assert untouched.code_score == 0
         assert solution.max_written_score == 2  # graded by hand with the README's rubric
+
+
+def synthetic_solution(path: Path) -> Path:
+    """Two tasks; the second task's check also calls the first task's function, a cascade."""
+    def cell(source, **grading):
+        metadata = {"nbgrader": {"grade": False, "locked": False, "schema_version": 3, "solution": False,
+                                 "task": False, **grading}}
+        return nbformat.v4.new_code_cell(source, metadata=metadata)
+
+    answer = "def {0}(x):\n    ### BEGIN SOLUTION\n    return {1} * x\n    ### END SOLUTION"
+    notebook = nbformat.v4.new_notebook(cells=[
+        cell(answer.format("double", 2), grade_id="double", solution=True),
+        cell("assert double(2) == 4", grade_id="check_double", grade=True, points=1, locked=True),
+        nbformat.v4.new_markdown_cell("An ungraded demonstration may fail with either blank."),
+        cell("print(double(3))", grade_id="demonstration", locked=True),
+        cell(answer.format("quadruple", 4), grade_id="quadruple", solution=True),
+        cell("assert quadruple(1) == 4\nassert double(1) == 2", grade_id="check_quadruple", grade=True,
+             points=1, locked=True),
+    ])
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_one_blank_finds_a_check_that_fails_with_another_tasks_blank(tmp_path, capsys):
+    from gan_course.authoring import checks_failing_with_one_blank, own_checks, report_one_blank
+
+    path = synthetic_solution(tmp_path / "synthetic_exercises.ipynb")
+    assert own_checks(nbformat.read(path, as_version=4)) == {"double": ["check_double"],
+                                                              "quadruple": ["check_quadruple"]}
+    assert checks_failing_with_one_blank(path) == {"double": ["check_double", "check_quadruple"],
+                                                   "quadruple": ["check_quadruple"]}
+    assert report_one_blank([path]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "synthetic_exercises: blank double: ALSO FAILS check_quadruple",
+        "synthetic_exercises: blank quadruple: its own check only"]

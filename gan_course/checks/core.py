@@ -5,7 +5,8 @@ inputs. It prints one line when the answer is right. When it is wrong, it
 raises :class:`CheckFailed` with one plain sentence: what differs, on which
 input, and a hint. When the task is still blank, it raises
 ``NotImplementedError`` saying so. In a notebook these show as that one
-sentence, not as a traceback.
+sentence, not as a traceback, and so does a blank reached from any other cell:
+it names the function still to write.
 """
 
 from __future__ import annotations
@@ -28,10 +29,29 @@ def plain(error: BaseException) -> BaseException:
     return error
 
 
-def not_implemented(name: str) -> NotImplementedError:
+def not_implemented(name: str, rerun: str = "this check") -> NotImplementedError:
     return plain(NotImplementedError(
         f"`{name}` is not implemented yet: replace `raise NotImplementedError()` with your code, "
-        "run that cell, then run this check again."))
+        f"run that cell, then run {rerun} again."))
+
+
+def blank_left_in_notebook(shell, value: NotImplementedError, tb) -> NotImplementedError | None:
+    """The one sentence for an exercise's blank, a bare ``raise NotImplementedError()`` written in
+    a notebook cell, reached from any cell (a check, a demonstration that uses the learner's
+    functions, the learner's own); None for any other NotImplementedError, such as a library's,
+    which has a message or is raised outside the notebook."""
+    if value.args or tb is None:
+        return None
+    while tb.tb_next is not None:  # the frame that raised
+        tb = tb.tb_next
+    frame = tb.tb_frame
+    if frame.f_globals is not getattr(shell, "user_ns", None):  # not code the notebook defined
+        return None
+    if frame.f_code.co_name == "<module>":  # the blank is in the cell that was run
+        return plain(NotImplementedError(
+            "this cell's task is not answered yet: replace `raise NotImplementedError()` with your "
+            "code, then run the cell again."))
+    return not_implemented(frame.f_code.co_name, rerun="this cell")
 
 
 def failed(message: str) -> CheckFailed:
@@ -90,6 +110,9 @@ def show_plainly(shell, etype, value, tb, tb_offset=None):
     IPython ignores a custom handler's return value, so the handler displays the
     error itself; ``_showtraceback`` is what the kernel uses to send an error.
     """
+    if isinstance(value, NotImplementedError) and not getattr(value, "gan_course_plain", False):
+        value = blank_left_in_notebook(shell, value, tb) or value
+        etype = type(value)
     if getattr(value, "gan_course_plain", False):
         shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
     else:
