@@ -1,5 +1,7 @@
 """The exercise checks: a ✓ for right answers, one plain sentence otherwise."""
 
+import math
+
 import nbformat
 import pytest
 import torch
@@ -184,3 +186,45 @@ def test_a_blank_reached_from_any_cell_shows_one_sentence_naming_its_function(tm
         "with your code, then run the cell again."]
     assert len(errors[4][0].traceback) > 1 and errors[4][0].evalue == "a library says why"
     assert len(errors[5][0].traceback) > 1 and "library.py" in "".join(errors[5][0].traceback)
+
+
+def bernoulli_from_probabilities(logits_real, logits_fake, prior=0.5):
+    """Binary cross-entropy on σ(l): finite, as PyTorch clamps its logs at −100, but 100 at l = −150."""
+    real, fake = torch.sigmoid(logits_real), torch.sigmoid(logits_fake)
+    return (prior * F.binary_cross_entropy(real, torch.ones_like(real))
+            + (1 - prior) * F.binary_cross_entropy(fake, torch.zeros_like(fake)))
+
+
+@pytest.mark.parametrize("side", ["real", "fake"])
+def test_a_loss_with_one_class_detached_fails_the_visible_check(side):
+    def one_detached(a, b, p):
+        a, b = (a.detach(), b) if side == "real" else (a, b.detach())
+        return reference_bernoulli(a, b, p)
+
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_scoring_rule(one_detached, "bernoulli")
+    assert f"not the right gradient with respect to logits_{side}" in one_sentence(failed.value)
+
+
+def test_binary_cross_entropy_on_probabilities_fails_the_visible_check():
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_scoring_rule(bernoulli_from_probabilities, "bernoulli")
+    assert "clamped" in one_sentence(failed.value)
+
+
+def test_an_answer_that_changes_its_input_in_place_is_judged_on_what_it_returns():
+    def in_place(logits, prior):
+        logits -= math.log(prior / (1 - prior))
+        return logits
+
+    checks.check_log_ratio_from_logits(in_place)
+
+
+def test_a_crash_on_large_inputs_is_one_short_sentence():
+    def crashes_on_a_network(generator, discriminator, optimizer, loss, noise):
+        return discriminator(noise @ torch.ones(3, 3))
+
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_generator_step(crashes_on_a_network)
+    message = one_sentence(failed.value)
+    assert "raised RuntimeError" in message and "a Sequential" in message and len(message) < 400

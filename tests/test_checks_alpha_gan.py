@@ -94,6 +94,8 @@ def as_a_float(logits_prior, logits_codes):
     (both_called_real, "the codes E\\(x\\) are C's \"fake\" class"),
     (log_likelihood_not_loss, "minus the loss"),
     (as_a_float, "no .item\\(\\)"),
+    (lambda prior, codes: code_discriminator_loss(prior, codes.detach()),
+     "not the right gradient with respect to logits_codes"),
 ])
 def test_code_discriminator_loss_catches_the_common_mistakes(wrong, words):
     with pytest.raises(checks.CheckFailed, match=words):

@@ -91,7 +91,32 @@ def test_right_answers_pass(hidden):
     checks.check_expected_coverage(expected_coverage, hidden=hidden)
 
 
+def draws_with_replacement(theta, x, rng):  # right too: each θ from the simulations' marginal
+    return theta[torch.randint(len(theta), (len(theta),), generator=rng)], x
+
+
+def repeats_one_simulation(theta, x, rng):
+    return theta[torch.zeros(len(theta), dtype=torch.long)], x
+
+
+def one_class_detached(classifier, theta, x, theta_shuffled):
+    joint, marginal = logits_of(classifier, theta, x, theta_shuffled)
+    return 0.5 * F.softplus(-joint).mean() + 0.5 * F.softplus(marginal.detach()).mean()
+
+
+def counts(where, level):
+    return ((where - 0.5).abs() <= level / 2).double().sum()
+
+
+def test_draws_with_replacement_keep_the_marginal_and_pass():
+    checks.check_marginal_pairs(draws_with_replacement)
+    checks.check_marginal_pairs(draws_with_replacement, hidden=True)
+
+
 @pytest.mark.parametrize("check, wrong, words", [
+    (checks.check_marginal_pairs, repeats_one_simulation, "uses only 1 of the"),
+    (checks.check_ratio_estimation_loss, one_class_detached, "not the right gradient"),
+    (checks.check_expected_coverage, counts, "that is a count"),
     (checks.check_marginal_pairs, shuffles_both, "changed x"),
     (checks.check_marginal_pairs, shuffles_each_coordinate, "whole rows"),
     (checks.check_marginal_pairs, keeps_the_pairs, "still correlated"),

@@ -205,3 +205,12 @@ def test_a_right_sample_passes_the_hidden_check(capsys):
     checks.check_reparameterised_sample(lambda mean, log_std, noise: mean + log_std.exp() * noise,
                                         hidden=True)
     assert "✓" in capsys.readouterr().out
+
+
+def test_binary_cross_entropy_on_probabilities_fails_the_visible_check():
+    def from_probabilities(logits_fake):  # PyTorch clamps its logs at −100: 100, not 150, at l = −150
+        fake = torch.sigmoid(logits_fake)
+        return F.binary_cross_entropy(fake, torch.ones_like(fake))
+
+    with pytest.raises(checks.CheckFailed, match="clamped"):
+        checks.check_generator_loss(from_probabilities, "non_saturating")

@@ -31,7 +31,7 @@ from gan_course.alpha_gan import (
     reconstruction_loss,
     synthetic_likelihood_loss,
 )
-from gan_course.checks.core import close, failed, not_implemented
+from gan_course.checks.core import close, failed, must_match_gradients, not_implemented
 from gan_course.data import toy
 
 Tensor = torch.Tensor
@@ -96,9 +96,8 @@ def _code_loss_hint(got: float, prior: Tensor, codes: Tensor) -> str:
     real_term, fake_term = F.softplus(-prior).mean(), F.softplus(codes).mean()
     swapped = (
         "prior samples and codes are swapped (as in eqs 16–17 of arXiv v1, a typo the authors "
-        "confirmed): C calls prior samples z ~ p(z) \"real\", −log C(z) = softplus(−l), and codes "
-        "E(x) \"fake\", −log(1 − C(E(x))) = softplus(l), so that C/(1 − C) estimates p(z)/q_η(z), "
-        "the ratio inside −KL")
+        "confirmed): C/(1 − C) must estimate p(z)/q_η(z), the ratio inside −KL, and a classifier's "
+        "odds estimate the density of its \"real\" class over that of its \"fake\" one")
     candidates = [
         (F.softplus(prior).mean() + F.softplus(-codes).mean(), swapped),
         (-right, "that is minus the loss: C minimises −log C(z) − log(1 − C(E(x))), a sum of "
@@ -120,8 +119,9 @@ def _code_loss_hint(got: float, prior: Tensor, codes: Tensor) -> str:
         (fake_term, "the prior samples' term −log C(z) = softplus(−l) is missing"),
     ]
     return _matching_hint(got, candidates,
-                          "C's loss is E_p(z)[−log C(z)] + E_x[−log(1 − C(E(x)))] with C = σ(l): "
-                          "−log σ(l) = softplus(−l) and −log(1 − σ(l)) = softplus(l)")
+                          "C is lesson 01's Bernoulli classifier, its odds estimating p(z)/q_η(z): each "
+                          "class's term averaged over its own batch, written from the logits without "
+                          "forming σ(l)")
 
 
 def check_code_discriminator_loss(function, hidden: bool = False) -> None:
@@ -130,7 +130,8 @@ def check_code_discriminator_loss(function, hidden: bool = False) -> None:
     "fake", finite for confident logits, with gradients."""
     name = getattr(function, "__name__", "code_discriminator_loss")
     for where, prior, codes in _code_cases(hidden):
-        value = _call(function, name, prior.clone().requires_grad_(), codes.clone().requires_grad_())
+        prior_in, codes_in = prior.clone().requires_grad_(), codes.clone().requires_grad_()
+        value = _call(function, name, prior_in, codes_in)
         got = float(_scalar_loss(value, name))
         expected = float(code_discriminator_loss(prior, codes))
         if not torch.isfinite(torch.tensor(got)):
@@ -140,6 +141,9 @@ def check_code_discriminator_loss(function, hidden: bool = False) -> None:
         if not close(got, expected, 1e-5):
             raise failed(f"`{name}` gives {got:.4f} where C's loss is {expected:.4f} for {where}. "
                          f"Hint: {_code_loss_hint(got, prior, codes)}.")
+        must_match_gradients(value, code_discriminator_loss(prior_in, codes_in),
+                             {"logits_prior": prior_in, "logits_codes": codes_in}, name,
+                             "C trained with it would not learn from those samples")
     print(f"✓ `{name}` is C's loss: prior samples \"real\", codes \"fake\", written with logits"
           f"{' (hidden inputs)' if hidden else ''}.")
 

@@ -7,7 +7,15 @@ import torch
 
 from gan_course import likelihood_free as lf
 from gan_course import losses
-from gan_course.checks.core import as_number, call, close, describe, failed, must_carry_gradients
+from gan_course.checks.core import (
+    as_number,
+    call,
+    close,
+    describe,
+    failed,
+    must_carry_gradients,
+    must_match_gradients,
+)
 from gan_course.models import mlp
 
 Tensor = torch.Tensor
@@ -27,7 +35,8 @@ def _correlation(a: Tensor, b: Tensor) -> float:
 
 
 def check_marginal_pairs(function, hidden: bool = False) -> None:
-    """``function(theta, x, rng)`` → (θ', x') with θ' a reordering of θ's rows, x' = x, and
+    """``function(theta, x, rng)`` → (θ', x') with x' = x, θ' made of θ's whole rows (a
+    permutation, or draws with replacement: either keeps θ's marginal), most of them used, and
     the dependence between θ' and x' broken."""
     name = getattr(function, "__name__", "marginal_pairs")
     theta, x = _correlated_simulations(11 if hidden else 5)
@@ -43,11 +52,15 @@ def check_marginal_pairs(function, hidden: bool = False) -> None:
         raise failed(f"`{name}` changed x. Hint: keep each x where it is and move the θ between "
                      "simulations; shuffling both together keeps every pair as it was.")
     rows = {tuple(row.tolist()) for row in theta}
-    if not all(tuple(row.tolist()) in rows for row in shuffled) or \
-            not torch.allclose(shuffled.sum(0), theta.sum(0), atol=1e-3):
-        raise failed(f"`{name}`'s θ rows are not the simulations' θ rows in another order. Hint: "
-                     "shuffle whole rows (one permutation for all coordinates of θ); shuffling "
-                     "each coordinate on its own changes the prior p(θ) itself.")
+    if not all(tuple(row.tolist()) in rows for row in shuffled):
+        raise failed(f"`{name}`'s θ rows are not the simulations' θ rows. Hint: move whole rows (one "
+                     "index for all coordinates of θ); shuffling each coordinate on its own changes "
+                     "the prior p(θ) itself.")
+    used = len({tuple(row.tolist()) for row in shuffled})
+    if used < len(theta) / 3:  # draws with replacement use about 63% of them
+        raise failed(f"`{name}` uses only {used} of the {len(theta)} simulations' θ. Hint: each pair's "
+                     "θ should come from any of the simulations, at random, so that θ keeps its "
+                     "marginal.")
     before, after = _correlation(theta[:, 0], x[:, 0]), _correlation(shuffled[:, 0], x[:, 0])
     if abs(after) > 0.25:
         raise failed(f"after `{name}`, θ and x are still correlated ({after:.2f}; the simulations "
@@ -61,11 +74,10 @@ def check_marginal_pairs(function, hidden: bool = False) -> None:
           f"{before:.2f} → {after:.2f}).")
 
 
-@torch.no_grad()
-def _reference_ratio_loss(classifier, theta, x, theta_shuffled) -> float:
+def _reference_ratio_loss(classifier, theta, x, theta_shuffled) -> Tensor:
     joint = classifier(torch.cat([theta, x], 1)).squeeze(-1)
     marginal = classifier(torch.cat([theta_shuffled, x], 1)).squeeze(-1)
-    return float(losses.bernoulli(joint, marginal, prior=0.5).discriminator)
+    return losses.bernoulli(joint, marginal, prior=0.5).discriminator
 
 
 def check_ratio_estimation_loss(function, hidden: bool = False) -> None:
@@ -81,9 +93,9 @@ def check_ratio_estimation_loss(function, hidden: bool = False) -> None:
             classifier[-1].weight.mul_(scale)
         value = call(function, name, classifier, theta, x, theta_shuffled)
         got = as_number(value, name)
-        expected = _reference_ratio_loss(classifier, theta, x, theta_shuffled)
+        expected = _reference_ratio_loss(classifier, theta, x, theta_shuffled).item()
         if not close(got, expected):
-            swapped = _reference_ratio_loss(classifier, theta_shuffled, x, theta)
+            swapped = _reference_ratio_loss(classifier, theta_shuffled, x, theta).item()
             hint = ("the classes are swapped: the simulations (θ_i, x_i) are class 1, the shuffled "
                     "pairs class 0" if close(got, swapped) else
                     "the logit of a pair is classifier(torch.cat([θ, x], dim=1)); the loss is lesson "
@@ -92,6 +104,9 @@ def check_ratio_estimation_loss(function, hidden: bool = False) -> None:
             raise failed(f"`{name}` gives {got:.6g} but the ratio-estimation loss is {expected:.6g} on "
                          f"{where}. Hint: {hint}.")
         must_carry_gradients(value, name, "the classifier", "the classifier cannot be trained with it")
+        must_match_gradients(value, _reference_ratio_loss(classifier, theta, x, theta_shuffled),
+                             {"the classifier's weights": list(classifier.parameters())}, name,
+                             "the classifier would not learn from every pair")
     print(f"✓ `{name}` matches the ratio-estimation loss{' on hidden inputs' if hidden else ''}.")
 
 
@@ -143,9 +158,15 @@ def check_expected_coverage(function, hidden: bool = False) -> None:
         expected = float(lf.expected_coverage(where[:, None], (level,))[0, 0])
         if not close(got, expected, tolerance=1e-6):
             one_sided = float((where <= level).double().mean())
-            hint = ("that is a one-sided interval (u ≤ level); the central interval leaves "
-                    "(1 − level)/2 out on each side" if close(got, one_sided, 1e-6) else
-                    "the truth is inside the central interval when (1 − level)/2 ≤ u ≤ (1 + level)/2")
+            counted = float((where - 0.5).abs().le(level / 2).double().sum())
+            if close(got, one_sided, 1e-6):
+                hint = ("that is a one-sided interval (u ≤ level); the central interval leaves "
+                        "(1 − level)/2 out on each side")
+            elif close(got, counted, 1e-6):
+                hint = "that is a count: the coverage is the share of test pairs, a number in [0, 1]"
+            else:
+                hint = ("u is where the truth falls in the posterior, from 0 to 1; a central interval "
+                        "of the given level leaves the same share out on each side")
             raise failed(f"`{name}` gives {got:.4f} at level {level} but the coverage is "
                          f"{expected:.4f}. Hint: {hint}.")
     print(f"✓ `{name}` computes the coverage of central intervals.")

@@ -59,23 +59,45 @@ def failed(message: str) -> CheckFailed:
 
 
 def call(function, name: str, *args):
-    """Call the learner's function, turning its crashes into one sentence."""
+    """Call the learner's function, turning its crashes into one sentence.
+
+    Tensors go in as copies (still in the autograd graph of the originals), so that an answer
+    that changes its input in place cannot change the inputs the check then computes from."""
     try:
-        return function(*args)
+        return function(*(arg.clone() if torch.is_tensor(arg) else arg for arg in args))
     except NotImplementedError:
         raise not_implemented(name) from None
     except Exception as error:  # the learner's code, any failure
-        raise failed(f"`{name}` raised {type(error).__name__}: {error} "
+        raise failed(f"`{name}` raised {type(error).__name__}: {first_line(error)} "
                       f"(inputs: {describe(args)}).") from None
 
 
+SHOWN_VALUES = 8        # a tensor with more values is described by its shape
+SHOWN_CHARACTERS = 160  # an error's own message, cut to this many characters
+
+
+def first_line(error: BaseException) -> str:
+    """An error's message on one line: PyTorch's run on over several, with advice of its own."""
+    lines = str(error).strip().splitlines() or [""]
+    text = lines[0].rstrip(".")
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS - 1] + "…"
+
+
 def describe(args) -> str:
+    """The inputs a message names, each short and on one line: a small tensor's values, to four
+    significant digits (so that 1e-06 does not read as 0), a larger one's shape, a network or an
+    optimiser by its type."""
     parts = []
     for arg in args:
         if torch.is_tensor(arg):
-            parts.append(f"tensor({[round(v, 3) for v in arg.flatten().tolist()]})")
+            values = arg.detach().flatten().tolist()
+            parts.append(f"tensor([{', '.join(f'{v:.4g}' for v in values)}])" if len(values) <= SHOWN_VALUES
+                         else f"a tensor of shape {tuple(arg.shape)}")
+        elif isinstance(arg, (torch.nn.Module, torch.optim.Optimizer)):
+            parts.append(f"a {type(arg).__name__}")
         else:
-            parts.append(repr(arg))
+            text = " ".join(repr(arg).split())
+            parts.append(text if len(text) <= 60 else text[:59] + "…")
     return ", ".join(parts)
 
 
@@ -98,6 +120,35 @@ def must_carry_gradients(value, name: str, inputs: str, use: str) -> None:
     if not (torch.is_tensor(value) and value.requires_grad):
         raise failed(f"`{name}` returns the right number, but detached from {inputs}, so {use}. "
                      "Hint: return the tensor itself, without .item(), float() or .detach().")
+
+
+def must_match_gradients(value, reference: Tensor, inputs: dict, name: str, use: str) -> None:
+    """Fail unless the learner's loss has the reference's gradient with respect to each input.
+
+    A term right in value but cut from its input (a .detach() on one of two terms) leaves the
+    loss in the graph of the other, so ``must_carry_gradients`` passes it; its gradient shows it.
+    ``value`` and ``reference`` are scalars computed from the same ``inputs``, {name: a tensor or
+    a list of tensors} that require grad.
+    """
+    value = value.discriminator if isinstance(value, losses.Loss) else value
+    if not (torch.is_tensor(value) and value.requires_grad):
+        return  # must_carry_gradients says so
+    groups = {label: list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+              for label, tensors in inputs.items()}
+    flat = [tensor for tensors in groups.values() for tensor in tensors]
+    got = torch.autograd.grad(value, flat, allow_unused=True, retain_graph=True)
+    expected = torch.autograd.grad(reference, flat, allow_unused=True, retain_graph=True)
+    position = 0
+    for label, tensors in groups.items():
+        for tensor in tensors:
+            mine, right = got[position], expected[position]
+            position += 1
+            mine = torch.zeros_like(tensor) if mine is None else mine
+            right = torch.zeros_like(tensor) if right is None else right
+            if not torch.allclose(mine.double(), right.double(), rtol=1e-4, atol=1e-6):
+                raise failed(f"`{name}` gives the right number, but not the right gradient with respect "
+                             f"to {label}, so {use}. Hint: every term computed from {label} must stay "
+                             "in the autograd graph (no .detach(), .item() or float() on it).")
 
 
 def close(got: float, expected: float, tolerance: float = 1e-4) -> bool:

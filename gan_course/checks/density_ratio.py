@@ -7,7 +7,15 @@ import math
 import torch
 
 from gan_course import losses
-from gan_course.checks.core import as_number, call, close, describe, failed, must_carry_gradients
+from gan_course.checks.core import (
+    as_number,
+    call,
+    close,
+    describe,
+    failed,
+    must_carry_gradients,
+    must_match_gradients,
+)
 from gan_course.ratio import BULK_TOLERANCE, bulk_error
 
 Tensor = torch.Tensor
@@ -16,12 +24,13 @@ Tensor = torch.Tensor
 # The visible cases catch the common wrong answers: swapped real and fake terms (the
 # cases are not symmetric), π on the wrong term (π = 0.8), sums instead of means (batches
 # of different sizes), and the log-loss formed naively: σ(100) rounds to 1 in float32, so
-# -log(1 - σ(100)) is inf, and so is log(1 + e^100), while the loss is finite (about 50).
+# -log(1 - σ(100)) is inf, and so is log(1 + e^100), while the loss is finite. At l = -150,
+# F.binary_cross_entropy on σ(l) gives 100, not 150: it clamps its logs at -100.
 _VISIBLE_CASES = [
     (torch.tensor([0.0, 0.0]), torch.tensor([0.0, 0.0]), 0.5),
     (torch.tensor([-2.0, 0.5, 1.5]), torch.tensor([-1.0, 0.5, 3.0, 0.0]), 0.5),
     (torch.tensor([2.0, -0.5]), torch.tensor([1.0, -3.0]), 0.8),
-    (torch.tensor([-100.0, 3.0]), torch.tensor([100.0, -2.0]), 0.5),
+    (torch.tensor([-100.0, 3.0, -150.0]), torch.tensor([100.0, -2.0]), 0.5),
 ]
 LARGE_LOGIT = 20.0  # beyond it, σ(l) is 1 or 0 to float32's precision
 _HIDDEN_CASES = [
@@ -52,13 +61,14 @@ def check_scoring_rule(function, rule: str, hidden: bool = False) -> None:
     cases = _HIDDEN_CASES if hidden else _VISIBLE_CASES
     for logits_real, logits_fake, prior in cases:
         # the logits carry gradients, as a classifier's do: a loss detached from them cannot train it
-        value = call(function, name, logits_real.clone().requires_grad_(True),
-                     logits_fake.clone().requires_grad_(True), prior)
+        real_in, fake_in = logits_real.clone().requires_grad_(True), logits_fake.clone().requires_grad_(True)
+        value = call(function, name, real_in, fake_in, prior)
         got = as_number(value, name)
         expected = float(reference(logits_real, logits_fake, prior).discriminator)
         if not close(got, expected):
             large = max(logits_real.abs().max(), logits_fake.abs().max()) > LARGE_LOGIT
-            where = ("large logits, where σ(l) rounds to 0 or 1 in float32 and its log overflows"
+            where = ("large logits, where σ(l) rounds to 0 or 1 in float32 and its log overflows "
+                     "(or is clamped, as in F.binary_cross_entropy)"
                      if large else "these logits")
             raise failed(
                 f"`{name}` gives {got:.6g} but the {rule} loss is {expected:.6g} on {where}: "
@@ -67,6 +77,9 @@ def check_scoring_rule(function, rule: str, hidden: bool = False) -> None:
         if isinstance(value, losses.Loss):
             value = value.discriminator
         must_carry_gradients(value, name, "the logits", "a classifier cannot be trained with it")
+        must_match_gradients(value, reference(real_in, fake_in, prior).discriminator,
+                             {"logits_real": real_in, "logits_fake": fake_in}, name,
+                             "a classifier trained with it would not learn from those samples")
     print(f"✓ `{name}` matches the {rule} loss on {len(cases)} {'hidden ' if hidden else ''}inputs.")
 
 

@@ -6,7 +6,15 @@ import math
 
 import torch
 
-from gan_course.checks.core import as_number, call, close, describe, failed, must_carry_gradients
+from gan_course.checks.core import (
+    as_number,
+    call,
+    close,
+    describe,
+    failed,
+    must_carry_gradients,
+    must_match_gradients,
+)
 from gan_course.divergences.f_divergences import get_f_divergence, variational_bound
 
 Tensor = torch.Tensor
@@ -218,6 +226,9 @@ def check_variational_bound(function, hidden: bool = False) -> None:
                          f"{describe([fake])}. Hint: {_bound_hint(entry, got, real, fake)}.")
         must_carry_gradients(value, name, "the critic's outputs",
                              "a critic cannot be trained by maximising it")
+        must_match_gradients(value, variational_bound(entry, real_in, fake_in),
+                             {"v_real": real_in, "v_fake": fake_in}, name,
+                             "a critic trained by maximising it would not learn from those samples")
     print(f"✓ `{name}` computes the variational bound correctly{' (hidden inputs)' if hidden else ''}.")
 
 

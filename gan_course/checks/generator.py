@@ -31,9 +31,10 @@ _GENERATOR_LOSSES = {
                                          "with lesson 01's softplus identities, never forming σ(l)"),
 }
 # Batches of different sizes (so that a sum shows), and large logits in the visible cases too: at
-# l = ±100, σ(l) rounds to 0 or 1 in float32, so log(1 − σ(l)), log σ(l) and log(1 + e^{−l}) are ±inf.
+# l = ±100, σ(l) rounds to 0 or 1 in float32, so log(1 − σ(l)), log σ(l) and log(1 + e^{−l}) are ±inf;
+# at l = -150, F.binary_cross_entropy on σ(l) gives 100, not 150: it clamps its logs at -100.
 _VISIBLE_LOGITS = [torch.tensor([0.5, -1.0]), torch.tensor([-3.0, -0.5, 2.0]),
-                   torch.tensor([-100.0, 100.0, 1.0, -2.0])]
+                   torch.tensor([-100.0, 100.0, 1.0, -2.0, -150.0])]
 _HIDDEN_LOGITS = [torch.linspace(-8.0, 8.0, 9), torch.tensor([-100.0, 100.0, -60.0])]
 LARGE_LOGIT = 20.0
 
@@ -50,8 +51,9 @@ def _generator_loss_hint(kind: str, got: float, expected: float, logits: Tensor)
         return (f"that is the {other.replace('_', '-')} loss; the {kind.replace('_', '-')} one "
                 "comes from the other way of writing the generator's goal")
     if not math.isfinite(got) or logits.abs().max() > LARGE_LOGIT:
-        return ("the logits include ±100, where σ(l) rounds to 0 or 1 in float32 and its log "
-                "overflows; write the loss from l with F.softplus so that it stays finite")
+        return ("the logits include ±100 and −150, where σ(l) rounds to 0 or 1 in float32, so that "
+                "its log overflows (or is clamped, as in F.binary_cross_entropy); write the loss from "
+                "l with F.softplus")
     return _GENERATOR_LOSSES[kind][1]
 
 
