@@ -203,7 +203,7 @@ def test_a_loss_with_one_class_detached_fails_the_visible_check(side):
 
     with pytest.raises(checks.CheckFailed) as failed:
         checks.check_scoring_rule(one_detached, "bernoulli")
-    assert f"not the right gradient with respect to logits_{side}" in one_sentence(failed.value)
+    assert f"no gradient reaches logits_{side}" in one_sentence(failed.value)
 
 
 def test_binary_cross_entropy_on_probabilities_fails_the_visible_check():
@@ -228,3 +228,12 @@ def test_a_crash_on_large_inputs_is_one_short_sentence():
         checks.check_generator_step(crashes_on_a_network)
     message = one_sentence(failed.value)
     assert "raised RuntimeError" in message and "a Sequential" in message and len(message) < 400
+
+
+def test_a_hinge_loss_with_another_subgradient_at_its_kink_passes():
+    def hinge_by_clamp(logits_real, logits_fake, prior=0.5):  # clamp's gradient at the kink is 1, relu's 0
+        return (prior * (1 - logits_real).clamp(min=0).mean()
+                + (1 - prior) * (1 + logits_fake).clamp(min=0).mean())
+
+    checks.check_scoring_rule(hinge_by_clamp, "hinge")
+    checks.check_scoring_rule(hinge_by_clamp, "hinge", hidden=True)

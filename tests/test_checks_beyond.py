@@ -115,7 +115,7 @@ def test_draws_with_replacement_keep_the_marginal_and_pass():
 
 @pytest.mark.parametrize("check, wrong, words", [
     (checks.check_marginal_pairs, repeats_one_simulation, "uses only 1 of the"),
-    (checks.check_ratio_estimation_loss, one_class_detached, "not the right gradient"),
+    (checks.check_ratio_estimation_loss, one_class_detached, "not the right gradient reaches"),
     (checks.check_expected_coverage, counts, "that is a count"),
     (checks.check_marginal_pairs, shuffles_both, "changed x"),
     (checks.check_marginal_pairs, shuffles_each_coordinate, "whole rows"),

@@ -129,7 +129,7 @@ def test_optimal_critic_mistakes_fail_the_visible_check(wrong, words):
     (lambda g, c, r, f: g(r) - c(g(f)).mean(), "one number"),
     (lambda g, c, r, f: variational_bound(g, c, r, f).item(), "detached"),
     (lambda g, c, r, f: variational_bound(g, c, r, f).detach(), "detached"),
-    (lambda g, c, r, f: variational_bound(g, c, r, f.detach()), "right gradient with respect to v_fake"),
+    (lambda g, c, r, f: variational_bound(g, c, r, f.detach()), "no gradient reaches v_fake"),
 ])
 def test_bound_mistakes_fail_the_visible_check(wrong, words):
     with pytest.raises(checks.CheckFailed) as failed:

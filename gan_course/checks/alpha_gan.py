@@ -421,11 +421,11 @@ STEP_VARIANTS: list[tuple[StepVariant, str]] = [
      f"PyTorch adds new gradients to old ones (every parameter here starts with gradients left from an "
      f"earlier step, and {LEAK}): {CLEAR}"),
     (StepVariant(zero_grad="at_start", own_gradients_only=False),
-     f"gradients leak between networks: {LEAK}. Compute the fixed networks' outputs under "
+     f"gradients leak between networks: {LEAK}; compute the fixed networks' outputs under "
      f"torch.no_grad() (or .detach()), and {CLEAR}"),
     (StepVariant(zero_grad="at_start", own_gradients_only=False, detach_for_d=False, detach_for_c=False,
                  detach_for_g=False),
-     f"gradients leak between networks: {LEAK}. Compute the fixed networks' outputs under "
+     f"gradients leak between networks: {LEAK}; compute the fixed networks' outputs under "
      f"torch.no_grad() (or .detach()), and {CLEAR}"),
     (StepVariant(zero_grad="at_start", own_gradients_only=False, detach_for_c=False),
      f"C's loss reaches E through the codes: compute E(x) for C's update under torch.no_grad() (or "

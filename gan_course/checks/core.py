@@ -122,13 +122,17 @@ def must_carry_gradients(value, name: str, inputs: str, use: str) -> None:
                      "Hint: return the tensor itself, without .item(), float() or .detach().")
 
 
-def must_match_gradients(value, reference: Tensor, inputs: dict, name: str, use: str) -> None:
-    """Fail unless the learner's loss has the reference's gradient with respect to each input.
+def must_match_gradients(value, reference: Tensor, inputs: dict, name: str, use: str,
+                         exact: bool = False) -> None:
+    """Fail unless a gradient reaches each input that the reference's gradient reaches (with
+    ``exact``, unless the gradients are the reference's: for weights that both terms share).
 
     A term right in value but cut from its input (a .detach() on one of two terms) leaves the
-    loss in the graph of the other, so ``must_carry_gradients`` passes it; its gradient shows it.
-    ``value`` and ``reference`` are scalars computed from the same ``inputs``, {name: a tensor or
-    a list of tensors} that require grad.
+    loss in the graph of the other, so ``must_carry_gradients`` passes it; its gradient, zero
+    where the reference's is not, shows it. (Only zero against non-zero: at a kink, such as the
+    hinge's, a right answer may pick another subgradient.) ``value`` and ``reference`` are
+    scalars computed from the same ``inputs``, {name: a tensor or a list of tensors} that
+    require grad.
     """
     value = value.discriminator if isinstance(value, losses.Loss) else value
     if not (torch.is_tensor(value) and value.requires_grad):
@@ -138,17 +142,23 @@ def must_match_gradients(value, reference: Tensor, inputs: dict, name: str, use:
     flat = [tensor for tensors in groups.values() for tensor in tensors]
     got = torch.autograd.grad(value, flat, allow_unused=True, retain_graph=True)
     expected = torch.autograd.grad(reference, flat, allow_unused=True, retain_graph=True)
+    reaches = [gradient is not None and bool(gradient.abs().sum() > 0) for gradient in got]
+    needed = [gradient is not None and bool(gradient.abs().sum() > 0) for gradient in expected]
     position = 0
     for label, tensors in groups.items():
-        for tensor in tensors:
-            mine, right = got[position], expected[position]
-            position += 1
-            mine = torch.zeros_like(tensor) if mine is None else mine
-            right = torch.zeros_like(tensor) if right is None else right
-            if not torch.allclose(mine.double(), right.double(), rtol=1e-4, atol=1e-6):
-                raise failed(f"`{name}` gives the right number, but not the right gradient with respect "
-                             f"to {label}, so {use}. Hint: every term computed from {label} must stay "
-                             "in the autograd graph (no .detach(), .item() or float() on it).")
+        count = len(tensors)
+        differs = exact and not all(
+            torch.allclose(torch.zeros_like(tensor) if mine is None else mine,
+                           torch.zeros_like(tensor) if right is None else right, rtol=1e-4, atol=1e-6)
+            for tensor, mine, right in zip(tensors, got[position:position + count],
+                                           expected[position:position + count]))
+        cut = any(needed[position:position + count]) and not any(reaches[position:position + count])
+        if differs or cut:
+            what = "not the right gradient" if differs else "no gradient"
+            raise failed(f"`{name}` gives the right number, but {what} reaches {label}, so "
+                         f"{use}. Hint: every term computed from {label} must stay in the autograd "
+                         "graph (no .detach(), .item() or float() on it).")
+        position += count
 
 
 def close(got: float, expected: float, tolerance: float = 1e-4) -> bool:

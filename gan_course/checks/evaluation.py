@@ -53,9 +53,13 @@ def _frechet_hint(got: float, args) -> str:
         return "the mean term is the squared distance between the means, not the distance"
     if close(got, right - mean_term, 1e-6):
         return "the distance between the means is missing"
+    trace_root = (float(torch.trace(cov_1) + torch.trace(cov_2)) + mean_term - right) / 2
+    if close(got, right + trace_root, 1e-6):
+        return "the cross term Tr((Σ₁Σ₂)^{1/2}) counts twice"
     if close(got, right, 1e-3):
-        return ("the answer is right to about 3 digits only: compute in the inputs' float64, since "
-                "float32 rounding is large against the tiny eigenvalues of a singular covariance")
+        return ("the answer is right to about 3 digits only: compute in the inputs' float64 and add "
+                "nothing to the covariances, since rounding or an offset is large against the tiny "
+                "eigenvalues of a singular covariance")
     return ("Σ₁Σ₂ is not symmetric and its square root is not the product of the square roots "
             "unless the two commute; go through a symmetric matrix built from Σ₁^{1/2} and Σ₂, "
             "which has the same eigenvalues as Σ₁Σ₂")
@@ -133,10 +137,12 @@ def check_mode_count(function, hidden: bool = False) -> None:
         if covered == int(nearest.unique().numel()) and covered != expected_covered:
             hint = ("a mode counts as covered only when a sample assigned to it is also of high "
                     "quality, within 3σ of it; being the nearest mode of a stray sample is not enough")
+        elif close(share, expected_share, 1e-6):  # the share is right: only the count is wrong
+            hint = ("the share is right; a high-quality sample covers only its nearest mode, so count "
+                    "the modes that are the nearest mode of at least one high-quality sample")
         elif close(share, expected_share * samples.shape[0], 1e-6):
             hint = "the share is a fraction of all the samples, not a count"
-        elif not close(share, expected_share, 1e-6) and close(share, _share_at_variance(samples, modes, std),
-                                                               1e-6):
+        elif close(share, _share_at_variance(samples, modes, std), 1e-6):
             hint = "the threshold is 3 standard deviations; σ is the standard deviation, not the variance"
         elif close(share, _share_of_squared_distances(samples, modes, std), 1e-6):
             hint = "compare the distance itself with 3σ, not its square"

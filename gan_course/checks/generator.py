@@ -124,8 +124,8 @@ def check_reparameterised_sample(function, hidden: bool = False) -> None:
                      "and remember that log_std is the standard deviation's logarithm.")
     if not sample.requires_grad:
         raise failed(f"`{name}` returns a sample that does not depend on mean and log_std for "
-                     "autograd (did you use .detach(), .item() or torch.no_grad()?). The point of the "
-                     "trick is that gradients flow through the sample.")
+                     "autograd, while the point of the trick is that gradients flow through the "
+                     "sample. Hint: no .detach(), .item() or torch.no_grad() on the way.")
     # ∂/∂μ E[x²] = 2μ and ∂/∂σ E[x²] = 2σ, so ∂/∂ log σ = 2σ²: the pathwise estimate is close
     (sample**2).mean(dim=0).sum().backward()
     for parameter, what in ((mean, "mean"), (log_std, "log_std")):
@@ -184,8 +184,10 @@ def check_generator_step(function, hidden: bool = False) -> None:
                              "step must update θ only. Hint: step only the optimiser you were given.")
         for (key, got), want in zip(generator.state_dict().items(), expected[0].state_dict().values()):
             if torch.equal(got, _step_fixture(seed)[0].state_dict()[key]):
-                raise failed(f"`{name}` left the generator's parameters unchanged. Hint: call "
-                             "optimizer.zero_grad(), backward, then optimizer.step().")
+                raise failed(f"`{name}` left the generator's parameters unchanged. Hint: a gradient "
+                             "reaches θ only through G(z) kept in the graph (no .detach() on the "
+                             "samples), and then optimizer.zero_grad(), backward and optimizer.step() "
+                             "apply it.")
             if not torch.allclose(got, want, atol=1e-6):
                 raise failed(f"after `{name}`, the generator's {key} differs from one optimiser step "
                              f"on the {loss_name!r} loss. Hint: PyTorch adds new gradients to old "

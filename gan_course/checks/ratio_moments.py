@@ -14,10 +14,12 @@ Tensor = torch.Tensor
 
 # --------------------------------------------------------------------------- the LSIF loss
 
-_LSIF_VISIBLE = [  # batches of different sizes, so that sums and swapped terms show
-    (torch.tensor([0.0, 0.0, 0.0]), torch.tensor([0.0, 0.0])),
-    (torch.tensor([0.0, math.log(2.0)]), torch.tensor([0.0, math.log(3.0)])),
+_LSIF_VISIBLE = [  # batches of different sizes, so that sums and swapped terms show; the
+    # general case first, where each mistake of _lsif_hint gives its own value (at l = 0 several
+    # give the same one, and the hint would name the wrong mistake)
     (torch.tensor([-1.0, 0.5, 1.5]), torch.tensor([-2.0, 0.3])),
+    (torch.tensor([0.0, math.log(2.0)]), torch.tensor([0.0, math.log(3.0)])),
+    (torch.tensor([0.0, 0.0, 0.0]), torch.tensor([0.0, 0.0])),
 ]
 _LSIF_HIDDEN = [
     (torch.linspace(-3.0, 2.0, 7), torch.linspace(-2.0, 1.0, 5)),
@@ -40,6 +42,8 @@ def _lsif_hint(got: float, log_ratio_real: Tensor, log_ratio_fake: Tensor) -> st
          "the sign: the loss is minimised at the true ratio"),
         (0.5 * fake.mean() - real.mean() + 0.5,
          "the first term averages the square of the ratio"),
+        (fake.pow(2).mean() - real.mean() + 0.5,
+         "the squared ratio carries a factor ½, as in ½ E_q[(r̂ − r)²] that the loss comes from"),
     ]
     for wrong, hint in candidates:
         if close(got, float(wrong)):

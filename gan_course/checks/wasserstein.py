@@ -17,7 +17,7 @@ def _rng(seed: int) -> torch.Generator:
 # --------------------------------------------------------------------------- W in 1D
 
 _VISIBLE_1D = [
-    (torch.tensor([0.0, 1.0, 2.0]), torch.tensor([0.5, 1.5, 2.5])),       # a shift by 0.5
+    (torch.tensor([0.0, 1.0, 2.0]), torch.tensor([0.4, 1.4, 2.4])),       # a shift by 0.4
     (torch.tensor([3.0, -1.0, 0.5, 2.0]), torch.tensor([0.0, 0.0, 4.0, 1.0])),
 ]
 
@@ -37,6 +37,9 @@ def _hint_1d(got: float, x: Tensor, y: Tensor) -> str:
                 "gaps |x_(i) - y_(i)| between the sorted samples instead")
     if close(got, float(((x.sort().values - y.sort().values) ** 2).mean())):
         return "average the absolute gaps, not their squares (squares give W₂², another distance)"
+    if close(got, float((x.sort().values - y.sort(descending=True).values).abs().mean())):
+        return ("sort both samples the same way: the plan pairs the smallest x with the smallest y, "
+                "not with the largest")
     if close(got, float((x.sort().values - y.sort().values).abs().sum())):
         return "take the mean of the gaps, not their sum: each point carries mass 1/n"
     one_sorted = [(x.sort().values - y).abs().mean(), (x - y.sort().values).abs().mean()]
