@@ -291,11 +291,12 @@ def test_image_critic_has_no_batch_norm():
 
 def test_independent_critic_tells_real_digits_from_noise_but_not_from_other_real_digits(digits):
     # measured (200 steps, seeds 0 and 1): real vs other real digits 0.40 to 0.65 in absolute
-    # value (−0.47 against held-out digits), real vs uniform noise 26.7-27.3
+    # value (−0.47 against held-out digits), real vs uniform noise 26.7-27.3; at 100 steps, which
+    # the test takes, 0.39 and 0.63 against 25.1 and 25.2 (2026-12-03)
     real, other = digits.images[:1000], digits.images[2000:3000]
     noise = torch.rand(1000, 1, 28, 28, generator=rng(0)) * 2 - 1
-    same = independent_critic(real, other, steps=200, seed=0)
-    different = independent_critic(real, noise, steps=200, seed=0)
+    same = independent_critic(real, other, steps=100, seed=0)
+    different = independent_critic(real, noise, steps=100, seed=0)
     assert different > 20.0
     assert abs(same) < 0.05 * different
 
