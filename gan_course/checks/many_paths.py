@@ -74,12 +74,12 @@ def check_clip_weights(function, hidden: bool = False) -> None:
         call(function, name, parameters, c)
         changed = [not torch.equal(p.detach(), original) for p, original in zip(parameters, originals)]
         for index, (parameter, reference, original) in enumerate(zip(parameters, expected, originals)):
-            if not changed[index] and not torch.equal(reference, original) and any(changed):
-                kind = "a bias" if parameter.ndim == 1 else "a weight matrix"
-                raise failed(f"`{name}` left parameter {index} ({kind}) unchanged with c={c}, although "
-                             "some of its entries lie outside [−c, c]. Hint: the critic's Lipschitz "
-                             "bound needs every parameter clamped, weights and biases alike.")
             if not changed[index] and not torch.equal(reference, original):
+                if any(changed):  # it clamps in place, but skipped this parameter
+                    kind = "a bias" if parameter.ndim == 1 else "a weight matrix"
+                    raise failed(f"`{name}` left parameter {index} ({kind}) unchanged with c={c}, "
+                                 "although some of its entries lie outside [−c, c]. Hint: the critic's "
+                                 "Lipschitz bound needs every parameter clamped, weights and biases alike.")
                 raise failed(f"`{name}` left parameter {index} unchanged with c={c}, although some of "
                              f"its entries lie outside [−c, c]. Hint: change the tensors in place "
                              "(PyTorch's methods whose names end in _ do, inside torch.no_grad()); "

@@ -402,10 +402,10 @@ def check_folder(folder: RunFolder, experiment: Experiment, resume: bool) -> Non
     changed = [f"{key}={value!r}" for key, value in started.settings.items()
                if getattr(experiment, key) != value and key not in CHANGEABLE_ON_RESUME]
     if changed:
+        *others, last = CHANGEABLE_ON_RESUME
         raise ValueError(f"{folder.root} was started with {', '.join(changed)}; resume it with the "
-                         "settings it started with (only steps, log_every, sample_every, "
-                         "checkpoint_every and data_root may change), or give another --out for the "
-                         "new ones.")
+                         f"settings it started with (only {', '.join(others)} and {last} may change), "
+                         "or give another --out for the new ones.")
 
 
 def restore(run: Run, checkpoint: dict) -> None:
@@ -567,11 +567,11 @@ class RunRecorder:
         if step % experiment.checkpoint_every == 0 or last:
             run.save_checkpoint(step, self.elapsed_s())
 
-    def elapsed_s(self) -> float:
-        """Seconds of training from step 0 to now, over every session of a resumed run (the
-        steps a killed session trained after its last checkpoint are not counted: they are
-        trained again)."""
-        return self.run.elapsed_before + time.perf_counter() - self.started
+    def elapsed_s(self, now: float | None = None) -> float:
+        """Seconds of training from step 0 to ``now`` (a perf_counter reading; default: now), over
+        every session of a resumed run (the steps a killed session trained after its last
+        checkpoint are not counted: they are trained again)."""
+        return self.run.elapsed_before + (time.perf_counter() if now is None else now) - self.started
 
     def log(self, step: int, losses: dict[str, Tensor]) -> None:
         experiment = self.run.experiment
@@ -585,7 +585,7 @@ class RunRecorder:
         steps_per_s = (step - self.logged_step) / max(now - self.logged_time, 1e-9)
         images_per_s = steps_per_s * images_per_step(experiment)
         row.update(steps_per_s=f"{steps_per_s:.4g}", images_per_s=f"{images_per_s:.4g}",
-                   elapsed_s=f"{self.run.elapsed_before + now - self.started:.1f}")
+                   elapsed_s=f"{self.elapsed_s(now):.1f}")
         if self.metrics is not None:
             self.metrics.append(row)
         self.last_row, self.logged_step, self.logged_time = row, step, now
