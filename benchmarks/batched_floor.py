@@ -18,7 +18,7 @@ can make the step faster than its kernels, only fusing them (a compiler) could. 
 sequential seconds / kernel seconds bounds the speed-up such an engine can reach on this
 machine. Part of the rest cannot shrink either: each run draws its data and noise from its
 own seeded stream, as ``train_toy`` does, and those draws are timed alone. Writes the
-section below of RESULTS.md.
+section of RESULTS.md for this machine's CPU (the others stay).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import time
 
 import torch
 from batched_penalties import run_by_run
-from machine import measured_on, start_timing, write_results_section
+from machine import cpu_name, measured_on, start_timing, write_results_section
 from torch.profiler import ProfilerActivity, profile
 
 from gan_course import batched
@@ -36,7 +36,8 @@ from gan_course.data import toy
 from gan_course.penalties import WGANGradientPenalty
 from gan_course.toy_training import GANConfig, train_toy
 
-SECTION = "## Batching targets and the kernels' floor"
+# one section per kind of CPU: the speed-ups differ between machines of the same size
+SECTION = "## Batching targets and the kernels' floor on {cpu}"
 DATA = toy.ring_of_gaussians()
 K = 16
 # the operators that carry the arithmetic of the stacked MLPs, forward and backward; none
@@ -125,8 +126,9 @@ def main() -> None:
 
 
 def write_section(rows, args, load_before: float) -> None:
+    heading = SECTION.format(cpu=cpu_name())
     lines = [
-        SECTION,
+        heading,
         "",
         measured_on("python benchmarks/batched_floor.py", load_before)
         + f", {args.threads} torch threads, freed memory kept. K = {K}, default "
@@ -164,10 +166,10 @@ def write_section(rows, args, load_before: float) -> None:
         "into its own input (`BatchedMLP` does) saves one stacked activation (16 × 512 × 64 "
         "floats, 2 MiB) per layer. Two ways to make the kernels themselves cheaper, chunks of "
         "runs whose activations fit in a core's L2 cache and `torch.compile`, are measured in "
-        "the next section (`batched_step_variants.py`); `torch.compile` does not support the "
-        "double backward that a gradient penalty needs.",
+        "the section \"Lowering the kernels' floor\" (`batched_step_variants.py`); "
+        "`torch.compile` does not support the double backward that a gradient penalty needs.",
     ]
-    write_results_section(SECTION, "\n".join(lines))
+    write_results_section(heading, "\n".join(lines))
 
 
 if __name__ == "__main__":
