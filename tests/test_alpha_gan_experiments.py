@@ -41,7 +41,7 @@ CHECKPOINTED = {"generator", "gen_optimizer", "discriminator", "disc_optimizer",
 TINY = ["data=digits8", "width=8", "batch_size=16", "noise_dim=8", "code_width=16", "lambda_rec=0.5"]
 
 
-# evaluate trains its digit classifiers once per module, in a fresh cache (conftest.py)
+# evaluate trains its digit classifiers once per session, in a fresh cache (conftest.py)
 pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 

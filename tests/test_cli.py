@@ -45,7 +45,7 @@ def subprocess_environment() -> dict:
     return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 
 
-# evaluate trains its digit classifiers once per module, in a fresh cache (conftest.py)
+# evaluate trains its digit classifiers once per session, in a fresh cache (conftest.py)
 pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 

@@ -44,12 +44,9 @@ def random_covariance(d, seed, n=None):
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    """A fresh cache for this module: the tests train once here and never touch the user's cache."""
-    folder = tmp_path_factory.mktemp("gan_course_cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(features.CACHE_ENV_VAR, str(folder))
-        yield folder
+def cache_dir(classifier_cache):
+    """The session's fresh cache (conftest.py): never the user's."""
+    return classifier_cache
 
 
 @pytest.fixture(scope="module")

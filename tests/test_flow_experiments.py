@@ -27,7 +27,7 @@ SAME_FLOW = ("generator", "data", "resolution", "noise_dim", "width", "flow_scal
 TINY_FLOW = ["data=digits8", "noise_dim=64", "flow_scales=2", "width=8", "batch_size=16"]
 
 
-# evaluate trains its digit classifiers once per module, in a fresh cache (conftest.py)
+# evaluate trains its digit classifiers once per session, in a fresh cache (conftest.py)
 pytestmark = pytest.mark.usefixtures("classifier_cache")
 
 

@@ -228,7 +228,7 @@ def test_predicted_classes_put_a_module_back_in_its_mode():
     assert torch.equal(classes, predicted_classes(images, network))  # dropout was off
 
 
-def test_the_course_classifier_reads_the_modes_of_real_stacked_mnist():
+def test_the_course_classifier_reads_the_modes_of_real_stacked_mnist(classifier_cache):
     features = pytest.importorskip("gan_course.metrics.features")
     stacked = load_images("stacked_mnist", "held_out", n_images=2000)
     classifier = features.digit_classifier("mnist5k")
