@@ -188,6 +188,44 @@ def test_a_blank_reached_from_any_cell_shows_one_sentence_naming_its_function(tm
     assert len(errors[5][0].traceback) > 1 and "library.py" in "".join(errors[5][0].traceback)
 
 
+def test_a_value_a_stopped_cell_never_set_is_named_in_one_sentence(tmp_path):
+    """After a blank stops a demonstration, the next cells' NameError for what it would have set
+    says so; a name no cell ran to set, a library's NameError and an unbound local keep their
+    traceback."""
+    cells = ["import gan_course.checks",
+             "def bernoulli_loss(x):\n    raise NotImplementedError()",
+             "with open('library.py') as f:\n    loss, (first, *rest) = bernoulli_loss(1.0), [1, 2]",
+             "print(loss)",
+             "print(rest)",
+             "print(typo)",
+             "import library\nlibrary.uses_a_global()",
+             "def local():\n    loss += 1\n\nlocal()"]
+    (tmp_path / "library.py").write_text("def uses_a_global():\n    return loss\n")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    run_in_kernel(notebook, tmp_path, timeout=120, allow_errors=True)
+    errors = [[o for o in cell.outputs if o.output_type == "error"] for cell in notebook.cells]
+    assert [len(e) for e in errors] == [0, 0, 1, 1, 1, 1, 1, 1]
+    for cell, name in ((3, "loss"), (4, "rest")):
+        assert errors[cell][0].traceback == [
+            f"NameError: `{name}` is not set: the cell that sets it stopped with an error before it got "
+            "there; mend that error, run that cell again, then this one."]
+    for cell in (5, 6, 7):
+        assert len(errors[cell][0].traceback) > 1, errors[cell][0].traceback
+
+
+@pytest.mark.parametrize(("source", "names"), [
+    ("a = 1\nb, (c, *d) = f()\ne += 1\nf: int = 2", {"a", "b", "c", "d", "e", "f"}),
+    ("for i in range(3):\n    with g() as h:\n        j = i", {"i", "h", "j"}),
+    ("import numpy.linalg\nimport torch as th\nfrom math import pi, tau as t", {"numpy", "th", "pi", "t"}),
+    ("def k(x):\n    y = x\n\nclass L:\n    z = 1\n\nw = [v for v in range(2)]\nu = lambda q: q",
+     {"k", "L", "w", "u"}),
+    ("if (n := 3) > 2:\n    pass", {"n"}),
+    ("a = (", set()),
+])
+def test_names_a_cell_sets_are_those_it_defines_in_the_notebook(source, names):
+    assert checks.core.names_a_cell_sets(source) == names
+
+
 def bernoulli_from_probabilities(logits_real, logits_fake, prior=0.5):
     """Binary cross-entropy on σ(l): finite, as PyTorch clamps its logs at −100, but 100 at l = −150."""
     real, fake = torch.sigmoid(logits_real), torch.sigmoid(logits_fake)

@@ -6,11 +6,13 @@ raises :class:`CheckFailed` with one plain sentence: what differs, on which
 input, and a hint. When the task is still blank, it raises
 ``NotImplementedError`` saying so. In a notebook these show as that one
 sentence, not as a traceback, and so does a blank reached from any other cell:
-it names the function still to write.
+it names the function still to write. So does the ``NameError`` that follows in
+the next cells, for a value that the stopped cell never set.
 """
 
 from __future__ import annotations
 
+import ast
 import math
 
 import torch
@@ -35,23 +37,74 @@ def not_implemented(name: str, rerun: str = "this check") -> NotImplementedError
         f"run that cell, then run {rerun} again."))
 
 
+def raised_in_notebook_code(shell, tb) -> bool:
+    """Whether the innermost frame of ``tb`` runs code the notebook defined (a cell or its
+    functions), not a library's."""
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_globals is getattr(shell, "user_ns", None)
+
+
 def blank_left_in_notebook(shell, value: NotImplementedError, tb) -> NotImplementedError | None:
     """The one sentence for an exercise's blank, a bare ``raise NotImplementedError()`` written in
     a notebook cell, reached from any cell (a check, a demonstration that uses the learner's
     functions, the learner's own); None for any other NotImplementedError, such as a library's,
     which has a message or is raised outside the notebook."""
-    if value.args or tb is None:
+    if value.args or not raised_in_notebook_code(shell, tb):
         return None
     while tb.tb_next is not None:  # the frame that raised
         tb = tb.tb_next
     frame = tb.tb_frame
-    if frame.f_globals is not getattr(shell, "user_ns", None):  # not code the notebook defined
-        return None
     if frame.f_code.co_name == "<module>":  # the blank is in the cell that was run
         return plain(NotImplementedError(
             "this cell's task is not answered yet: replace `raise NotImplementedError()` with your "
             "code, then run the cell again."))
     return not_implemented(frame.f_code.co_name, rerun="this cell")
+
+
+def names_a_cell_sets(source: str) -> set[str]:
+    """The names that running ``source`` as a notebook cell defines in the notebook: assigned,
+    looped over, imported, or defined by ``def`` and ``class``, not those local to a function,
+    class or comprehension inside it. Empty for a cell with a syntax error."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            return  # what the body assigns is its own
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return names
+
+
+def unset_by_a_stopped_cell(shell, value: NameError, tb) -> NameError | None:
+    """The one sentence for a name that an earlier cell, already run, would have set had it not
+    stopped with an error (the demonstration after a blank task, say); None for any other
+    NameError, such as a typo or a cell not run yet, which keeps its traceback."""
+    name = getattr(value, "name", None)
+    if (isinstance(value, UnboundLocalError) or name is None or name in shell.user_ns
+            or not raised_in_notebook_code(shell, tb)):
+        return None
+    ran_before = shell.user_ns.get("In", [])[:-1]  # IPython's inputs, this cell last
+    if not any(name in names_a_cell_sets(source) for source in ran_before):
+        return None
+    return plain(NameError(
+        f"`{name}` is not set: the cell that sets it stopped with an error before it got there; "
+        "mend that error, run that cell again, then this one."))
 
 
 def failed(message: str) -> CheckFailed:
@@ -173,7 +226,9 @@ def show_plainly(shell, etype, value, tb, tb_offset=None):
     """
     if isinstance(value, NotImplementedError) and not getattr(value, "gan_course_plain", False):
         value = blank_left_in_notebook(shell, value, tb) or value
-        etype = type(value)
+    elif isinstance(value, NameError):
+        value = unset_by_a_stopped_cell(shell, value, tb) or value
+    etype = type(value)
     if getattr(value, "gan_course_plain", False):
         shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
     else:
@@ -187,6 +242,6 @@ def install_plain_display() -> None:
         return
     shell = get_ipython()
     if shell is not None:
-        shell.set_custom_exc((CheckFailed, NotImplementedError), show_plainly)
+        shell.set_custom_exc((CheckFailed, NotImplementedError, NameError), show_plainly)
 
 
