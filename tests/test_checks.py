@@ -163,6 +163,13 @@ def test_plain_display_shows_one_line_for_course_errors_only():
     assert shell.shown == [["CheckFailed: answer differs"], "full traceback"]
 
 
+def errors_in_a_kernel(cells: list[str], folder) -> list[list]:
+    """Run ``cells`` as one notebook in ``folder``, errors allowed; each cell's error outputs."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    run_in_kernel(notebook, folder, timeout=120, allow_errors=True)
+    return [[o for o in cell.outputs if o.output_type == "error"] for cell in notebook.cells]
+
+
 def test_a_blank_reached_from_any_cell_shows_one_sentence_naming_its_function(tmp_path):
     """A cell that uses a learner's blank function (a demonstration, the learner's own cell), or
     a blank at a cell's top level, shows one sentence; a library's NotImplementedError keeps its
@@ -174,9 +181,7 @@ def test_a_blank_reached_from_any_cell_shows_one_sentence_naming_its_function(tm
              "raise NotImplementedError('a library says why')",
              "import library\nlibrary.abstract()"]
     (tmp_path / "library.py").write_text("def abstract():\n    raise NotImplementedError()\n")
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
-    run_in_kernel(notebook, tmp_path, timeout=120, allow_errors=True)
-    errors = [[o for o in cell.outputs if o.output_type == "error"] for cell in notebook.cells]
+    errors = errors_in_a_kernel(cells, tmp_path)
     assert [len(e) for e in errors] == [0, 0, 1, 1, 1, 1]
     assert errors[2][0].traceback == [
         "NotImplementedError: `bernoulli_loss` is not implemented yet: replace `raise NotImplementedError()` "
@@ -201,9 +206,7 @@ def test_a_value_a_stopped_cell_never_set_is_named_in_one_sentence(tmp_path):
              "import library\nlibrary.uses_a_global()",
              "def local():\n    loss += 1\n\nlocal()"]
     (tmp_path / "library.py").write_text("def uses_a_global():\n    return loss\n")
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
-    run_in_kernel(notebook, tmp_path, timeout=120, allow_errors=True)
-    errors = [[o for o in cell.outputs if o.output_type == "error"] for cell in notebook.cells]
+    errors = errors_in_a_kernel(cells, tmp_path)
     assert [len(e) for e in errors] == [0, 0, 1, 1, 1, 1, 1, 1]
     for cell, name in ((3, "loss"), (4, "rest")):
         assert errors[cell][0].traceback == [
