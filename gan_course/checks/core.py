@@ -96,8 +96,8 @@ def unset_by_a_stopped_cell(shell, value: NameError, tb) -> NameError | None:
     stopped with an error (the demonstration after a blank task, say); None for any other
     NameError, such as a typo or a cell not run yet, which keeps its traceback."""
     name = getattr(value, "name", None)
-    if (isinstance(value, UnboundLocalError) or name is None or name in shell.user_ns
-            or not raised_in_notebook_code(shell, tb)):
+    if (isinstance(value, UnboundLocalError) or name is None or not raised_in_notebook_code(shell, tb)
+            or name in shell.user_ns):
         return None
     ran_before = shell.user_ns.get("In", [])[:-1]  # IPython's inputs, this cell last
     if not any(name in names_a_cell_sets(source) for source in ran_before):
