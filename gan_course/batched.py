@@ -497,9 +497,17 @@ def stacked_optimizer(configs: list[GANConfig], network: BatchedMLP, which: str)
 
 
 def _check_batch(configs) -> list[GANConfig]:
+    if isinstance(configs, GANConfig):
+        raise ValueError("configs must be a list of GANConfig objects, got one GANConfig; pass "
+                         "[config], or train one run with train_toy.")
     configs = list(configs)
     if not configs or not all(isinstance(c, GANConfig) for c in configs):
         raise ValueError("pass a non-empty list of GANConfig objects.")
+    drawing = [id(c.penalty) for c in configs if hasattr(c.penalty, "points")]  # hold an rng
+    if len(set(drawing)) < len(drawing):
+        raise ValueError("two runs of one batch share one penalty object, so they would share its "
+                         "random draws; give each run its own, e.g. WGANGradientPenalty(10.0, "
+                         "seed=k) for run k.")
     if len({c.sample_loss is None for c in configs}) > 1:
         raise ValueError("either every configuration of one batch has a sample_loss or none "
                          "has; train moment-matching generators in their own train_batch call.")

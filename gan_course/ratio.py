@@ -15,6 +15,7 @@ import torch
 from gan_course.config import progress_bar
 from gan_course.losses import Loss, ScoringRule, get_scoring_rule, ratio_from_logits
 from gan_course.models import mlp
+from gan_course.validation import check_int, check_number
 
 Tensor = torch.Tensor
 
@@ -76,6 +77,7 @@ def fit_ratio_classifier(
     zero on a cosine schedule so the final estimate settles.
     """
     real, fake = as_points(real, "real").float(), as_points(fake, "fake").float()
+    check_int(steps, "steps"), check_int(batch_size, "batch_size"), check_number(lr, "lr")
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"real and fake samples differ in dimension: {real.shape[1]} vs {fake.shape[1]}.")
     rule_fn = get_scoring_rule(rule)
@@ -117,8 +119,22 @@ def in_bulk(true_log_ratio: Tensor, threshold: float = BULK_THRESHOLD) -> Tensor
     return true_log_ratio.abs() <= threshold
 
 
+def check_same_shape(estimated, true) -> None:
+    """A clear error unless both are tensors of one shape: an (n, 1) estimate against (n,) true
+    values would broadcast to (n, n) and give a meaningless number."""
+    if not (torch.is_tensor(estimated) and torch.is_tensor(true)):
+        raise TypeError("estimated and true must be torch tensors of log ratios, got "
+                        f"{type(estimated).__name__} and {type(true).__name__}; wrap them with "
+                        "torch.as_tensor(...).")
+    if estimated.shape != true.shape:
+        raise ValueError("estimated and true must be log ratios at the same points, of one shape, "
+                         f"got {tuple(estimated.shape)} and {tuple(true.shape)}; use .squeeze(-1) on an "
+                         "(n, 1) one.")
+
+
 def bulk_error(estimated: Tensor, true: Tensor, threshold: float = BULK_THRESHOLD) -> float:
     """Mean absolute error of log r̂ over the bulk: mean_{|log r| ≤ t} |log r̂(x) - log r(x)|."""
+    check_same_shape(estimated, true)
     bulk = in_bulk(true, threshold)
     if not bool(bulk.any()):
         raise ValueError(f"no point has |log r| ≤ {threshold}: evaluate on samples where p* and q overlap.")
@@ -127,5 +143,6 @@ def bulk_error(estimated: Tensor, true: Tensor, threshold: float = BULK_THRESHOL
 
 def sign_agreement(estimated: Tensor, true: Tensor, threshold: float = BULK_THRESHOLD) -> float:
     """Share of bulk points where the estimate takes the Bayes decision: sign(log r̂) = sign(log r)."""
+    check_same_shape(estimated, true)
     bulk = in_bulk(true, threshold)
     return float(((estimated > 0) == (true > 0))[bulk].float().mean())

@@ -13,6 +13,7 @@ tests hold it to ``train_toy``.
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -89,10 +90,13 @@ class GANConfig:
             get_gan_loss(self.gen_loss_name)
         check_number(self.lr_disc, "lr_disc")
         check_number(self.lr_gen, "lr_gen")
-        self.betas = tuple(float(b) for b in self.betas)
-        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
-            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}; "
+        check_int(self.seed, "seed", minimum=0)
+        betas = self.betas
+        if (not isinstance(betas, (tuple, list)) or len(betas) != 2
+                or not all(isinstance(b, numbers.Real) and 0.0 <= b < 1.0 for b in betas)):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}; "
                              "the usual GAN choice is (0.5, 0.999).")
+        self.betas = tuple(float(b) for b in betas)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose 'adam', 'rmsprop' or "
                              "'sgd'.")
@@ -103,6 +107,9 @@ class GANConfig:
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}; "
                              f"choose one of {sorted(ACTIVATIONS)}.")
+        if isinstance(self.penalty, type):
+            raise ValueError(f"penalty is the class {self.penalty.__name__}, not a penalty; create "
+                             f"one, e.g. penalty={self.penalty.__name__}(10.0).")
         if self.penalty is not None and not callable(self.penalty):
             raise ValueError("penalty must be None or a function "
                              "penalty(discriminator, real, fake) -> scalar.")
@@ -196,8 +203,18 @@ def toy_optimizer(config: GANConfig, network: nn.Module, lr: float) -> torch.opt
     return torch.optim.Adam(network.parameters(), lr=lr, betas=config.betas)
 
 
+def check_config(config) -> None:
+    """A clear error unless ``config`` is a GANConfig."""
+    if not isinstance(config, GANConfig):
+        raise ValueError(f"config must be a GANConfig, got {type(config).__name__}; write "
+                         "GANConfig(loss=..., ...) or GANConfig(**settings).")
+
+
 def check_toy_data(data) -> None:
     """A clear error unless ``data`` samples 2D points with .sample(n, rng)."""
+    if isinstance(data, type):
+        raise ValueError(f"data is the class {data.__name__}, not a distribution; create one, "
+                         f"e.g. {data.__name__}().")
     if not hasattr(data, "sample"):
         raise ValueError(f"data must be a toy distribution with .sample(n, rng), got "
                          f"{type(data).__name__}; see gan_course.data.toy.")
@@ -220,6 +237,7 @@ def train_toy(data, config: GANConfig, steps: int, record_every: int | None = No
     """
     check_int(steps, "steps")
     check_toy_data(data)
+    check_config(config)
     start = time.perf_counter()
     rng = torch.Generator().manual_seed(config.seed)
     generator, discriminator = toy_networks(config)

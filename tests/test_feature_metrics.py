@@ -272,6 +272,9 @@ def test_bad_images_get_a_clear_error(mnist_classifier):
         mnist_classifier(torch.zeros(4, 1, 8, 8))
     with pytest.raises(TypeError, match="float"):
         classifier_probabilities(mnist_classifier, torch.zeros(4, 1, 28, 28, dtype=torch.uint8))
+    # pixels in [0, 255] as floats would be classified, wrongly, with no error
+    with pytest.raises(ValueError, match=r"pixels in \[-1, 1\], got whole numbers up to 255.*pixels='gan'"):
+        classifier_probabilities(mnist_classifier, torch.full((4, 1, 28, 28), 255.0))
     with pytest.raises(ValueError, match="size=28"):
         DigitClassifier(size=32)
     with pytest.raises(ValueError, match="mnist5k"):

@@ -210,8 +210,28 @@ def test_wasserstein_errors_name_the_fix():
         exact_wasserstein(big, big)
     with pytest.raises(ValueError, match="NaN"):
         exact_wasserstein(torch.full((3, 2), float("nan")), torch.zeros(3, 2))
-    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+    with pytest.raises(ValueError, match="points in one space, got 2D and 3D points"):
         exact_wasserstein(torch.zeros(3, 2), torch.zeros(3, 3))
+    # 50 numbers are 50 1D samples, not 25 points: the message must not advise .reshape(-1, 2)
+    with pytest.raises(ValueError, match=r"got \(50,\); for 1D samples use wasserstein_1d"):
+        exact_wasserstein(torch.zeros(50), torch.zeros(50))
+    with pytest.raises(ValueError, match="for images independent_critic"):
+        exact_wasserstein(torch.zeros(10, 1, 4, 4), torch.zeros(10, 1, 4, 4))
+    # flattening 2D points into one 1D sample would give 1.0 where W is √2
+    with pytest.raises(ValueError, match=r"\(n,\) or \(n, 1\), got \(100, 2\); use exact_wasserstein"):
+        wasserstein_1d(torch.zeros(100, 2), torch.tensor([[1.0, -1.0]]).repeat(100, 1))
+    assert wasserstein_1d(torch.zeros(4, 1), torch.ones(4)) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(steps=0), "steps must be a positive integer, got 0"),
+    (dict(steps=-5), "steps must be a positive integer, got -5"),
+    (dict(batch_size=0), "batch_size must be a positive integer, got 0"),
+])
+def test_a_critic_is_not_returned_untrained(options, message):
+    ring = toy.ring_of_gaussians().sample(50, rng(0))
+    with pytest.raises(ValueError, match=message):
+        independent_critic(ring, ring + 3.0, **options)
 
 
 # Measured on seeds 0-4 (1,000 points of each, 500 critic steps): estimates 1.93-2.03 for

@@ -12,7 +12,7 @@ import torch
 
 from gan_course import losses
 from gan_course.data.toy import Gaussian, log_ratio
-from gan_course.ratio import RatioClassifier, fit_ratio_classifier
+from gan_course.ratio import RatioClassifier, bulk_error, fit_ratio_classifier, sign_agreement
 
 # Measured with steps=1000 on the data below: MAE of log r̂ in the bulk is
 # 0.05-0.06 nats for every strictly proper rule (0.04-0.06 at 500 or 1500 steps).
@@ -144,3 +144,25 @@ def test_mismatched_dimensions():
         fit_ratio_classifier(torch.zeros(10, 2), torch.zeros(10, 1), steps=10)
     with pytest.raises(ValueError, match="dimension"):
         fit_ratio_classifier(torch.zeros(10), torch.zeros(10, 3), steps=10)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(steps=0), "steps must be a positive integer, got 0"),
+    (dict(batch_size=0), "batch_size must be a positive integer, got 0"),
+    (dict(lr=-1e-3), "lr must be a positive number, got -0.001"),
+])
+def test_a_classifier_is_not_returned_untrained(options, message):
+    points = torch.randn(20, 2)
+    with pytest.raises(ValueError, match=message):
+        fit_ratio_classifier(points, points + 1.0, progress=False, **options)
+
+
+@pytest.mark.parametrize("score", [bulk_error, sign_agreement])
+def test_bulk_scores_refuse_log_ratios_of_different_shapes(score):
+    true = torch.linspace(-2.0, 2.0, 100)
+    assert score(true, true) == (0.0 if score is bulk_error else 1.0)
+    # an (n, 1) estimate against (n,) true values would broadcast to (n, n): about 1.09 and 0.51
+    with pytest.raises(ValueError, match=r"got \(100, 1\) and \(100,\); use .squeeze\(-1\)"):
+        score(true.reshape(-1, 1), true)
+    with pytest.raises(TypeError, match="torch tensors of log ratios, got ndarray"):
+        score(true.numpy(), true)

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from gan_course.data import toy
 from gan_course.history import History
 from gan_course.losses import Loss
-from gan_course.penalties import WeightClipping
+from gan_course.penalties import WeightClipping, WGANGradientPenalty
 from gan_course.toy_training import (
     CHUNK_STEPS,
     GANConfig,
@@ -265,6 +265,9 @@ def test_real_divergence_is_caught():
     (dict(gen_loss_name="wgan"), "unknown GAN loss 'wgan'"),
     (dict(lr_disc=0.0), "lr_disc must be a positive number"),
     (dict(betas=(0.5, 1.0)), "betas must be two numbers in"),
+    (dict(betas=0.5), r"betas must be two numbers in \[0, 1\), got 0.5"),
+    (dict(seed=0.5), "seed must be an integer >= 0, got 0.5"),
+    (dict(penalty=WGANGradientPenalty), r"class WGANGradientPenalty, not a penalty; .*Penalty\(10.0\)"),
     (dict(optimizer="adagrad"), "choose 'adam', 'rmsprop' or 'sgd'"),
     (dict(n_disc=0), "n_disc=0 trains no discriminator"),
     (dict(n_disc=-1), "n_disc must be an integer >= 0"),
@@ -280,6 +283,10 @@ def test_bad_configs_get_clear_errors(fields, message):
 def test_data_must_be_2d():
     with pytest.raises(ValueError, match="on 2D data, got 1D"):
         quick_train(data=toy.Gaussian(0.0, std=1.0))
+    with pytest.raises(ValueError, match=r"the class TwoMoons, not a distribution; .* TwoMoons\(\)"):
+        quick_train(data=toy.TwoMoons)
+    with pytest.raises(ValueError, match="config must be a GANConfig, got dict"):
+        train_toy(toy.ring_of_gaussians(), dict(loss="minimax"), steps=2, progress=False)
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         quick_train(steps=0)
     with pytest.raises(ValueError, match="record_every must be a positive integer"):

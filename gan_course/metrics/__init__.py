@@ -33,7 +33,7 @@ from gan_course.config import denormals_flushed_to_zero
 from gan_course.models.dcgan import DCGANDiscriminator
 from gan_course.models.toy import mlp
 from gan_course.penalties import WGANGradientPenalty, gradient_norms, interpolates
-from gan_course.validation import check_points
+from gan_course.validation import check_int, check_points
 
 Tensor = torch.Tensor
 
@@ -222,11 +222,18 @@ def _paired_samples(x, y, one_dimensional: bool) -> tuple[Tensor, Tensor]:
     """Two samples as float64 tensors of equal size: (n,) each in 1D, else (n, d) each."""
     x = torch.as_tensor(x, dtype=torch.float64)
     y = torch.as_tensor(y, dtype=torch.float64)
+    for name, sample in (("x", x), ("y", y)):
+        if one_dimensional and not (sample.ndim == 1 or (sample.ndim == 2 and sample.shape[1] == 1)):
+            raise ValueError(f"{name} must hold 1D samples, (n,) or (n, 1), got {tuple(sample.shape)}; "
+                             "use exact_wasserstein for points in more dimensions.")
+        if not one_dimensional and sample.ndim != 2:
+            raise ValueError(f"{name} must be points (n, d), got {tuple(sample.shape)}; for 1D samples "
+                             "use wasserstein_1d (or .reshape(-1, 1)), for images independent_critic.")
     if one_dimensional:
         x, y = x.reshape(-1), y.reshape(-1)
-    else:
-        dim = x.shape[-1] if x.ndim == 2 else 2
-        x, y = check_points(x, "x", dim=dim), check_points(y, "y", dim=dim)
+    elif x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must be points in one space, got {x.shape[1]}D and "
+                         f"{y.shape[1]}D points.")
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"the two samples must have the same size, got {x.shape[0]} and "
                          f"{y.shape[0]} points; take the first n = min(n_x, n_y) of each "
@@ -349,6 +356,9 @@ def fit_wasserstein_critic(real: Tensor, fake: Tensor, steps: int = 500, seed: i
     MLP's), seeded by ``seed``.
     """
     real, fake = _critic_samples(real, fake)
+    check_int(steps, "steps")
+    if batch_size is not None:
+        check_int(batch_size, "batch_size")
     if critic is None:
         critic = default_critic(real, seed, width, depth).to(real.device)
     optimizer = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.9))

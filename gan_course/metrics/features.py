@@ -104,6 +104,10 @@ class ImageClassifier(nn.Module):
                              f"{tuple(images.shape)}; {self.wrong_shape_fix}")
         if images.shape[0] == 0:
             raise ValueError("there are no images to classify: pass at least one.")
+        if images.max() > 1 and torch.equal(images, images.round()):  # whole numbers past 1
+            raise ValueError(f"{self.name} takes pixels in [-1, 1], got whole numbers up to "
+                             f"{float(images.max()):g}, pixels in [0, 255]; load them with "
+                             "load_images(..., pixels='gan').")
         return images
 
     def features(self, images: Tensor) -> Tensor:
