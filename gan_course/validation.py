@@ -35,13 +35,36 @@ def check_logits(logits, name: str = "logits", check_nan: bool = False) -> Tenso
     return logits
 
 
+def refuse_holder(values, name: str) -> None:
+    """A clear error for what a learner passes instead of a tensor by mistake: a distribution
+    instead of its samples, an ImageSet instead of its images."""
+    if torch.is_tensor(values):
+        return
+    if hasattr(values, "sample"):
+        raise TypeError(f"{name}: got the distribution {type(values).__name__}, not samples; draw "
+                        "them with .sample(n).")
+    if hasattr(values, "images"):
+        raise TypeError(f"{name}: got an {type(values).__name__}, not a tensor; pass its tensor, "
+                        ".images.")
+
+
+def as_tensor(values, name: str, dtype: torch.dtype | None = None) -> Tensor:
+    """``torch.as_tensor(values, dtype)``, with one sentence for what is not numbers."""
+    refuse_holder(values, name)
+    try:
+        return torch.as_tensor(values, dtype=dtype)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{name} must be a tensor of numbers, got {type(values).__name__} "
+                        f"({error}).") from None
+
+
 def check_points(points, name: str = "points", dim: int | None = None) -> Tensor:
     """``points`` as an (n, d) tensor (d = ``dim`` when given), or a clear error naming the reshape.
 
     Lists and arrays are converted with torch.as_tensor; with dim=1 a flat vector of
     n numbers is read as n points.
     """
-    points = torch.as_tensor(points)
+    points = as_tensor(points, name)
     if points.ndim == 1 and dim == 1:
         points = points.reshape(-1, 1)
     if points.ndim != 2 or (dim is not None and points.shape[1] != dim):
@@ -54,6 +77,7 @@ def check_points(points, name: str = "points", dim: int | None = None) -> Tensor
 def check_samples(samples, name: str = "samples") -> Tensor:
     """``samples`` if it is a floating-point tensor with a batch axis first: (B, d) points
     or (B, C, H, W) images. Gradient penalties use this: they work on either."""
+    refuse_holder(samples, name)
     if not torch.is_tensor(samples) or samples.ndim < 2 or not samples.is_floating_point():
         shape = tuple(samples.shape) if torch.is_tensor(samples) else type(samples).__name__
         raise ValueError(f"{name} must be a float tensor with the batch first, (B, d) points or "

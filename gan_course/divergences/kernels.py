@@ -73,6 +73,9 @@ def as_bandwidths(bandwidths, x: Tensor | None = None, y: Tensor | None = None) 
         return (median_distance(torch.cat([x.detach(), y.detach()])),)
     if isinstance(bandwidths, (int, float)):
         bandwidths = (bandwidths,)
+    if isinstance(bandwidths, str):
+        raise ValueError(f"bandwidths must be a number, a list of numbers, or None for the median "
+                         f"heuristic, got {bandwidths!r}.")
     bandwidths = tuple(check_number(s, "every bandwidth σ") for s in bandwidths)
     if not bandwidths:
         raise ValueError("give at least one bandwidth, or None for the median heuristic.")

@@ -33,7 +33,7 @@ from gan_course.config import denormals_flushed_to_zero
 from gan_course.models.dcgan import DCGANDiscriminator
 from gan_course.models.toy import mlp
 from gan_course.penalties import WGANGradientPenalty, gradient_norms, interpolates
-from gan_course.validation import check_int, check_points
+from gan_course.validation import as_tensor, check_int, check_points
 
 Tensor = torch.Tensor
 
@@ -48,9 +48,16 @@ def mode_shares(samples: Tensor, modes: Tensor, mode_std, threshold: float = 3.0
 
     samples: (n, d); modes: (K, d); mode_std: a number or (K,) standard deviations.
     """
-    modes = torch.as_tensor(modes, dtype=torch.float32)
+    modes = as_tensor(modes, "modes", torch.float32)
+    if modes.ndim != 2:
+        raise ValueError(f"modes must be the (K, d) centres of the modes, got shape {tuple(modes.shape)}; "
+                         "pass data.modes, then data.mode_std.")
     samples = check_points(samples, "samples", dim=modes.shape[1]).to(torch.float32)
-    mode_std = torch.as_tensor(mode_std, dtype=torch.float32).reshape(-1).expand(modes.shape[0])
+    mode_std = as_tensor(mode_std, "mode_std", torch.float32).reshape(-1)
+    if len(mode_std) not in (1, len(modes)):
+        raise ValueError(f"mode_std must be one number or one per mode ({len(modes)}), got "
+                         f"{len(mode_std)}; pass data.modes, then data.mode_std.")
+    mode_std = mode_std.expand(modes.shape[0])
     nearest_distance, nearest = torch.cdist(samples, modes).min(dim=1)  # (n,)
     high_quality = nearest_distance <= threshold * mode_std[nearest]
     counts = torch.bincount(nearest[high_quality], minlength=modes.shape[0])
@@ -79,7 +86,11 @@ def mode_coverage(samples: Tensor, modes: Tensor, mode_std,
 
 def as_extent(extent) -> tuple[float, float, float, float]:
     """(low, high) for a square, or (x_low, x_high, y_low, y_high)."""
-    extent = tuple(float(v) for v in extent)
+    try:
+        extent = tuple(float(v) for v in extent)
+    except TypeError:
+        raise ValueError(f"extent must be (low, high) or (x_low, x_high, y_low, y_high), got "
+                         f"{extent!r}; e.g. extent=(-3, 3).") from None
     if len(extent) == 2:
         extent = extent + extent
     if len(extent) != 4 or extent[0] >= extent[1] or extent[2] >= extent[3]:
@@ -220,8 +231,7 @@ MAX_ASSIGNMENT_POINTS = 3000
 
 def _paired_samples(x, y, one_dimensional: bool) -> tuple[Tensor, Tensor]:
     """Two samples as float64 tensors of equal size: (n,) each in 1D, else (n, d) each."""
-    x = torch.as_tensor(x, dtype=torch.float64)
-    y = torch.as_tensor(y, dtype=torch.float64)
+    x, y = as_tensor(x, "x", torch.float64), as_tensor(y, "y", torch.float64)
     for name, sample in (("x", x), ("y", y)):
         if one_dimensional and not (sample.ndim == 1 or (sample.ndim == 2 and sample.shape[1] == 1)):
             raise ValueError(f"{name} must hold 1D samples, (n,) or (n, 1), got {tuple(sample.shape)}; "

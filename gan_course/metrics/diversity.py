@@ -21,7 +21,7 @@ from typing import Callable, NamedTuple
 import torch
 import torch.nn.functional as F
 
-from gan_course.validation import check_int, check_points
+from gan_course.validation import check_int, check_points, refuse_holder
 
 Tensor = torch.Tensor
 
@@ -57,6 +57,7 @@ def ms_ssim_settings(size: int) -> tuple[int, int]:
 
 
 def _check_images(images, name: str) -> Tensor:
+    refuse_holder(images, name)
     if not torch.is_tensor(images) or images.ndim != 4 or not images.is_floating_point():
         shape = tuple(images.shape) if torch.is_tensor(images) else type(images).__name__
         raise ValueError(f"{name} must be a float tensor of images (N, C, H, W) with pixels in "

@@ -53,7 +53,7 @@ from torch import nn
 from gan_course.config import device as default_device
 from gan_course.config import progress_bar
 from gan_course.data.images import NATIVE_RESOLUTION, ImageSet, load_images
-from gan_course.validation import check_int
+from gan_course.validation import check_int, refuse_holder
 
 Tensor = torch.Tensor
 
@@ -94,6 +94,7 @@ class ImageClassifier(nn.Module):
 
     def check_images(self, images: Tensor) -> Tensor:
         """``images`` if they are (N, *image_shape) floats, else a one-sentence error naming the fix."""
+        refuse_holder(images, "images")
         if not torch.is_tensor(images) or not images.is_floating_point():
             raise TypeError(f"{self.name} takes a float tensor of images, got "
                             f"{getattr(images, 'dtype', type(images).__name__)}; load them with "
@@ -104,6 +105,10 @@ class ImageClassifier(nn.Module):
                              f"{tuple(images.shape)}; {self.wrong_shape_fix}")
         if images.shape[0] == 0:
             raise ValueError("there are no images to classify: pass at least one.")
+        dtype = next(self.parameters()).dtype
+        if images.dtype != dtype:
+            raise TypeError(f"{self.name} has {dtype} weights, got {images.dtype} images; convert "
+                            f"them with .to({dtype}).")
         if images.max() > 1 and torch.equal(images, images.round()):  # whole numbers past 1
             raise ValueError(f"{self.name} takes pixels in [-1, 1], got whole numbers up to "
                              f"{float(images.max()):g}, pixels in [0, 255]; load them with "

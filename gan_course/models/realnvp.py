@@ -51,7 +51,7 @@ from gan_course.data.images import PIXEL_RANGES, check_pixels, rescale_pixels
 from gan_course.metrics.likelihood import BYTE_LEVELS, bits_per_dim
 from gan_course.models.dcgan import _seeded
 from gan_course.models.toy import mlp
-from gan_course.validation import check_int, check_number, check_points, check_samples
+from gan_course.validation import check_int, check_number, check_points, check_samples, refuse_holder
 
 Tensor = torch.Tensor
 
@@ -364,10 +364,18 @@ class RealNVP2D(Flow):
                 for layer in range(layers)])
 
     def forward(self, z: Tensor) -> Tensor:
-        return self.flow(check_points(z, "noise", dim=self.noise_dim))
+        return self.flow(self._check_points(z, "noise"))
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        return self.flow.encode(check_points(x, "points", dim=self.noise_dim))
+        return self.flow.encode(self._check_points(x, "points"))
+
+    def _check_points(self, points, name: str) -> Tensor:
+        points = check_points(points, name, dim=self.noise_dim)
+        dtype = next(self.parameters()).dtype
+        if points.dtype != dtype:
+            raise TypeError(f"the flow's weights are {dtype}, got {name} of {points.dtype}; convert "
+                            f"them with .to({dtype}).")
+        return points
 
 
 class RealNVPImage(Flow):
@@ -417,6 +425,7 @@ class RealNVPImage(Flow):
             self.latent_shapes.append((channels, size, size))
 
     def _check_images(self, images) -> Tensor:
+        refuse_holder(images, "images")
         shape = (self.channels, self.size, self.size)
         if not torch.is_tensor(images) or tuple(images.shape[1:]) != shape or images.ndim != 4:
             got = tuple(images.shape) if torch.is_tensor(images) else type(images).__name__
