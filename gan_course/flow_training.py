@@ -65,6 +65,10 @@ def train_flow(flow: nn.Module, batches, steps: int, lr: float = 1e-3, *, pixels
     The flow and the optimiser are updated in place; a non-finite loss raises.
     """
     steps = check_int(steps, "steps")
+    if not callable(getattr(batches, "real", None)):
+        raise TypeError(f"batches must have a .real() that returns the next batch, got "
+                        f"{type(batches).__name__}; for images ImageBatches(images, batch_size), "
+                        "for points a class like lesson 06's PointBatches.")
     if max_grad_norm is not None:
         check_number(max_grad_norm, "max_grad_norm")
     optimizer = optimizer or torch.optim.Adam(flow.parameters(), lr=check_number(lr, "lr"))

@@ -85,6 +85,26 @@ def check_samples(samples, name: str = "samples") -> Tensor:
     return samples
 
 
+def refuse_byte_pixels(images: Tensor, who: str) -> None:
+    """A clear error for 8-bit pixels, [0, 255] (whole numbers past 1), given to ``who``, which
+    takes floats in [-1, 1]: they would give numbers, all wrong, with no error."""
+    if not images.is_floating_point():
+        raise TypeError(f"{who} takes float pixels in [-1, 1], got {images.dtype}; load them with "
+                        "load_images(..., pixels='gan').")
+    if images.numel() and images.max() > 1 and torch.equal(images, images.round()):
+        raise ValueError(f"{who} takes pixels in [-1, 1], got whole numbers up to "
+                         f"{float(images.max()):g}, pixels in [0, 255]; load them with "
+                         "load_images(..., pixels='gan').")
+
+
+def check_rng(rng) -> torch.Generator | None:
+    """``rng`` if it is a torch.Generator or None (the global generator)."""
+    if rng is not None and not isinstance(rng, torch.Generator):
+        raise TypeError(f"rng must be a torch.Generator or None, got {type(rng).__name__}; for a "
+                        "seed, pass torch.Generator().manual_seed(seed).")
+    return rng
+
+
 def check_int(value, name: str, minimum: int = 1) -> int:
     """``value`` as an int if it is an integer >= ``minimum`` (a bool is not an integer here;
     NumPy integers are)."""

@@ -10,6 +10,7 @@ from gan_course import metrics, penalties
 from gan_course.data import toy
 from gan_course.data.images import load_images
 from gan_course.divergences import mmd
+from gan_course.flow_training import train_flow
 from gan_course.metrics import diversity, features
 from gan_course.models.realnvp import RealNVP2D, RealNVPImage
 from gan_course.toy_training import GANConfig, train_toy
@@ -67,3 +68,25 @@ def test_a_bandwidth_name_and_a_bare_extent_are_refused():
         mmd.mmd2_unbiased(torch.randn(10, 2), torch.randn(10, 2), bandwidths="median")
     with pytest.raises(ValueError, match=r"got 3; e.g. extent=\(-3, 3\)"):
         train_toy(RING, GANConfig(width=8, batch_size=16), steps=2, extent=3, progress=False)
+
+
+def test_a_flow_is_not_given_bytes_or_bare_points():
+    flow = RealNVPImage(channels=1, size=8, scales=2, width=4, seed=0)
+    as_bytes = load_images("digits8", pixels="bytes", n_images=4).images
+    with pytest.raises(ValueError, match=r"whole numbers up to 255, pixels in \[0, 255\]; .*pixels='gan'"):
+        flow.log_prob(as_bytes)  # it used to return NaN
+    with pytest.raises(TypeError, match=r"float pixels in \[-1, 1\], got torch.uint8"):
+        flow.log_prob(as_bytes.to(torch.uint8))
+    assert torch.isfinite(flow.log_prob(load_images("digits8", pixels="gan", n_images=4).images)).all()
+    for batches in (toy.TwoMoons().sample(64), toy.TwoMoons()):
+        with pytest.raises(TypeError, match=r"batches must have a .real\(\) that returns the next batch"):
+            train_flow(RealNVP2D(seed=0), batches, 2, progress=False)
+
+
+def test_a_seed_is_not_a_generator_and_a_batch_is_not_empty(digits8):
+    for data in (RING, toy.TwoMoons(), toy.Gaussian([0.0, 0.0], std=1.0)):
+        with pytest.raises(TypeError, match=r"rng must be a torch.Generator or None, got int; .*manual_seed"):
+            data.sample(4, 0)
+    images, classifier = digits8
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        diversity.predicted_classes(images.images, classifier, batch_size=0)

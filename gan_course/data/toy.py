@@ -21,7 +21,7 @@ from typing import Sequence
 
 import torch
 
-from gan_course.validation import check_int, check_points, from_registry
+from gan_course.validation import check_int, check_points, check_rng, from_registry
 
 Tensor = torch.Tensor
 
@@ -75,7 +75,7 @@ class Gaussian:
 
     def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
         """x = μ + L ε with ε ~ N(0, I) and Σ = L Lᵀ."""
-        n = check_int(n, "the sample size n")
+        n, rng = check_int(n, "the sample size n"), check_rng(rng)
         noise = torch.randn(n, self.dim, generator=rng, dtype=torch.float64)
         return (self.mean + noise @ self._scale_tril.T).float()
 
@@ -131,7 +131,7 @@ class GaussianMixture:
         return self.stds.float()
 
     def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
-        n = check_int(n, "the sample size n")
+        n, rng = check_int(n, "the sample size n"), check_rng(rng)
         which = torch.multinomial(self.weights, n, replacement=True, generator=rng)
         noise = torch.randn(n, self.dim, generator=rng, dtype=torch.float64)
         return (self.means[which] + self.stds[which, None] * noise).float()
@@ -179,7 +179,7 @@ class _NoisyCurve:
         raise NotImplementedError
 
     def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
-        n = check_int(n, "the sample size n")
+        n, rng = check_int(n, "the sample size n"), check_rng(rng)
         points = self.curve(n, rng)
         return points + self.noise * torch.randn(n, 2, generator=rng)
 
@@ -227,7 +227,7 @@ class Line:
         self.noise = noise
 
     def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
-        n = check_int(n, "the sample size n")
+        n, rng = check_int(n, "the sample size n"), check_rng(rng)
         along = torch.rand(n, 1, generator=rng, dtype=torch.float64)
         blur = torch.randn(n, 2, generator=rng, dtype=torch.float64)
         return (self.start + along * (self.end - self.start) + self.noise * blur).float()
@@ -263,7 +263,7 @@ class DisjointRegions:
         self.side = side
 
     def sample(self, n: int, rng: torch.Generator | None = None) -> Tensor:
-        n = check_int(n, "the sample size n")
+        n, rng = check_int(n, "the sample size n"), check_rng(rng)
         which = torch.randint(0, 2, (n,), generator=rng)
         within = torch.rand(n, 2, generator=rng, dtype=torch.float64) - 0.5
         return (self.centres[which] + self.side * within).float()

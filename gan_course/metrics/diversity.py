@@ -269,7 +269,7 @@ def predicted_classes(images: Tensor, classifier: Classifier, batch_size: int = 
     A ``torch.nn.Module`` is evaluated in eval mode (dropout off, batch norm with its running
     statistics) and put back in the mode it was in, on the device of its parameters.
     """
-    images = _check_images(images, "images")
+    images, batch_size = _check_images(images, "images"), check_int(batch_size, "batch_size")
     module = classifier if isinstance(classifier, torch.nn.Module) else None
     was_training = module.training if module is not None else False
     parameter = next(module.parameters(), None) if module is not None else None

@@ -53,7 +53,7 @@ from torch import nn
 from gan_course.config import device as default_device
 from gan_course.config import progress_bar
 from gan_course.data.images import NATIVE_RESOLUTION, ImageSet, load_images
-from gan_course.validation import check_int, refuse_holder
+from gan_course.validation import check_int, refuse_byte_pixels, refuse_holder
 
 Tensor = torch.Tensor
 
@@ -109,10 +109,7 @@ class ImageClassifier(nn.Module):
         if images.dtype != dtype:
             raise TypeError(f"{self.name} has {dtype} weights, got {images.dtype} images; convert "
                             f"them with .to({dtype}).")
-        if images.max() > 1 and torch.equal(images, images.round()):  # whole numbers past 1
-            raise ValueError(f"{self.name} takes pixels in [-1, 1], got whole numbers up to "
-                             f"{float(images.max()):g}, pixels in [0, 255]; load them with "
-                             "load_images(..., pixels='gan').")
+        refuse_byte_pixels(images, self.name)
         return images
 
     def features(self, images: Tensor) -> Tensor:

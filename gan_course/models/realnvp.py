@@ -51,7 +51,14 @@ from gan_course.data.images import PIXEL_RANGES, check_pixels, rescale_pixels
 from gan_course.metrics.likelihood import BYTE_LEVELS, bits_per_dim
 from gan_course.models.dcgan import _seeded
 from gan_course.models.toy import mlp
-from gan_course.validation import check_int, check_number, check_points, check_samples, refuse_holder
+from gan_course.validation import (
+    check_int,
+    check_number,
+    check_points,
+    check_samples,
+    refuse_byte_pixels,
+    refuse_holder,
+)
 
 Tensor = torch.Tensor
 
@@ -431,6 +438,7 @@ class RealNVPImage(Flow):
             got = tuple(images.shape) if torch.is_tensor(images) else type(images).__name__
             raise ValueError(f"images must have shape (B, {', '.join(map(str, shape))}), got {got}; "
                              f"reshape them with .reshape(-1, {', '.join(map(str, shape))}).")
+        refuse_byte_pixels(images, "the image flow")
         return images
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
