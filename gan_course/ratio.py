@@ -77,7 +77,9 @@ def fit_ratio_classifier(
     zero on a cosine schedule so the final estimate settles.
     """
     real, fake = as_points(real, "real").float(), as_points(fake, "fake").float()
-    check_int(steps, "steps"), check_int(batch_size, "batch_size"), check_number(lr, "lr")
+    check_int(steps, "steps")
+    check_int(batch_size, "batch_size")
+    check_number(lr, "lr")
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"real and fake samples differ in dimension: {real.shape[1]} vs {fake.shape[1]}.")
     rule_fn = get_scoring_rule(rule)
